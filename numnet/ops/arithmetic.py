@@ -1,0 +1,150 @@
+"""Arithmetic with NumPy broadcasting: add, subtract, multiply, divide, power, negative."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numnet.autograd.function import Function, unbroadcast
+from numnet.autograd.tensor import Tensor
+
+__all__ = ["add", "subtract", "multiply", "divide", "true_divide", "power", "negative"]
+
+
+def _broadcast_shape(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+
+
+class Add(Function):
+    def forward(self, a, b):
+        self.shapes = (a.shape, b.shape)
+        try:
+            return a + b
+        except ValueError:
+            _broadcast_shape("add", a, b)
+            raise
+
+    def backward(self, grad):
+        sa, sb = self.shapes
+        return unbroadcast(grad, sa), unbroadcast(grad, sb)
+
+
+class Subtract(Function):
+    def forward(self, a, b):
+        self.shapes = (a.shape, b.shape)
+        try:
+            return a - b
+        except ValueError:
+            _broadcast_shape("subtract", a, b)
+            raise
+
+    def backward(self, grad):
+        sa, sb = self.shapes
+        return unbroadcast(grad, sa), unbroadcast(-grad, sb) if self.needs_input_grad[1] else None
+
+
+class Multiply(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        try:
+            return a * b
+        except ValueError:
+            _broadcast_shape("multiply", a, b)
+            raise
+
+    def backward(self, grad):
+        ga = unbroadcast(grad * self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = unbroadcast(grad * self.a, self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Divide(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        try:
+            return a / b
+        except ValueError:
+            _broadcast_shape("divide", a, b)
+            raise
+
+    def backward(self, grad):
+        ga = unbroadcast(grad / self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = None
+        if self.needs_input_grad[1]:
+            gb = unbroadcast(-grad * self.a / (self.b * self.b), self.b.shape)
+        return ga, gb
+
+
+class Power(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        try:
+            self.out = np.power(a, b)
+        except ValueError:
+            _broadcast_shape("power", a, b)
+            raise
+        return self.out
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast(grad * b * np.power(a, b - 1), a.shape)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(self.out.dtype)
+            gb = unbroadcast(grad * self.out * log_a, b.shape)
+        return ga, gb
+
+
+class Negative(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad):
+        return (-grad,)
+
+
+def _scalar_safe(a: Any, b: Any):
+    """Convert Python-number operands to 0-d arrays of the other operand's float dtype."""
+    if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, Tensor) and b.dtype.kind == "f":
+        a = np.asarray(a, dtype=b.dtype)
+    if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor) and a.dtype.kind == "f":
+        b = np.asarray(b, dtype=a.dtype)
+    return a, b
+
+
+def add(x1: Any, x2: Any) -> Tensor:
+    """Elementwise `x1 + x2` with broadcasting."""
+    return Add.apply(*_scalar_safe(x1, x2))
+
+
+def subtract(x1: Any, x2: Any) -> Tensor:
+    """Elementwise `x1 - x2` with broadcasting."""
+    return Subtract.apply(*_scalar_safe(x1, x2))
+
+
+def multiply(x1: Any, x2: Any) -> Tensor:
+    """Elementwise `x1 * x2` with broadcasting."""
+    return Multiply.apply(*_scalar_safe(x1, x2))
+
+
+def divide(x1: Any, x2: Any) -> Tensor:
+    """Elementwise true division `x1 / x2` with broadcasting."""
+    return Divide.apply(*_scalar_safe(x1, x2))
+
+
+true_divide = divide
+
+
+def power(x1: Any, x2: Any) -> Tensor:
+    """Elementwise `x1 ** x2`; the gradient for the exponent is defined where x1 > 0."""
+    return Power.apply(*_scalar_safe(x1, x2))
+
+
+def negative(x: Any) -> Tensor:
+    """Elementwise `-x`."""
+    return Negative.apply(x)

@@ -1,0 +1,2 @@
+"""elementwise ops (being written)."""
+__all__: list = []

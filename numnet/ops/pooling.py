@@ -1,0 +1,2 @@
+"""pooling ops (being written)."""
+__all__: list = []

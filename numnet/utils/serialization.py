@@ -1,0 +1,136 @@
+"""Turning objects into JSON-able configs and back, safely: only known classes are ever built.
+
+A config is ``{"class_name": ..., "config": {...}}`` (plus ``"registered_name"`` for classes
+registered with `register_serializable`). `deserialize` resolves a name only among
+numnet's own classes of the expected kind, the registered ones and `custom_objects`;
+it never imports modules or evaluates anything named in the data.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional
+
+_REGISTERED: Dict[str, Any] = {}
+_REGISTERED_NAMES: Dict[Any, str] = {}
+_scope = threading.local()
+
+
+def register_serializable(package: str = "Custom", name: Optional[str] = None) -> Callable[[Any], Any]:
+    """Class/function decorator making a user object loadable by name (Keras: register_keras_serializable).
+
+    Args:
+        package: namespace of the registered name (``"package>Name"``).
+        name: the name; defaults to the object's ``__name__``.
+
+    Returns:
+        The decorator, which returns the object unchanged.
+
+    Raises:
+        ValueError: the same registered name is already taken by a different object.
+    """
+
+    def decorator(obj: Any) -> Any:
+        key = f"{package}>{name or obj.__name__}"
+        existing = _REGISTERED.get(key)
+        if existing is not None and existing is not obj and getattr(existing, "__qualname__", None) != getattr(obj, "__qualname__", None):
+            raise ValueError(f"register_serializable: {key!r} is already registered to {existing!r}")
+        if isinstance(obj, type) and not hasattr(obj, "get_config"):
+            raise ValueError(f"register_serializable: class {obj.__name__} must define get_config()")
+        _REGISTERED[key] = obj
+        _REGISTERED_NAMES[obj] = key
+        return obj
+
+    return decorator
+
+
+def get_registered_name(obj: Any) -> str:
+    """The name `obj` is registered under, or its plain ``__name__`` when not registered."""
+    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects: Optional[Mapping[str, Any]]) -> Iterator[None]:
+    """Within this block, `deserialize` also resolves the names in `custom_objects`."""
+    previous = getattr(_scope, "objects", {})
+    _scope.objects = {**previous, **(custom_objects or {})}
+    try:
+        yield
+    finally:
+        _scope.objects = previous
+
+
+def get_custom_objects() -> Dict[str, Any]:
+    """A copy of the global registry (registered name -> object)."""
+    return dict(_REGISTERED)
+
+
+def serialize(obj: Any) -> Any:
+    """Return the config dict of an object with `get_config` (strings and None pass through)."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if not hasattr(obj, "get_config"):
+        return get_registered_name(obj)
+    config = {"class_name": type(obj).__name__, "config": obj.get_config()}
+    if type(obj) in _REGISTERED_NAMES:
+        config["registered_name"] = _REGISTERED_NAMES[type(obj)]
+    return config
+
+
+def resolve(name: str, builtins: Mapping[str, Any], custom_objects: Optional[Mapping[str, Any]] = None,
+            kind: str = "object") -> Any:
+    """Find the object called `name` among custom_objects, the scope, the registry and `builtins`.
+
+    Raises:
+        TypeError: `name` is not a string.
+        ValueError: nothing of that name is known (the message says how to make it known).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"Could not deserialize {kind}: expected a class name string, got {type(name).__name__} {name!r}")
+    for table in (custom_objects or {}, getattr(_scope, "objects", {}), _REGISTERED, builtins):
+        if name in table:
+            return table[name]
+    short = name.split(">")[-1]
+    for table in (custom_objects or {}, getattr(_scope, "objects", {})):
+        if short in table:
+            return table[short]
+    raise ValueError(
+        f"Unknown {kind} {name!r}. If it is a custom {kind}, pass it in custom_objects="
+        f"{{{short!r}: {short}}} or decorate it with @numnet.saving.register_serializable()."
+    )
+
+
+def deserialize(config: Any, builtins: Mapping[str, Any], custom_objects: Optional[Mapping[str, Any]] = None,
+                kind: str = "object") -> Any:
+    """Build an object from a config made by `serialize`, resolving names only via `resolve`.
+
+    Args:
+        config: ``{"class_name": ..., "config": {...}}`` or a bare name string.
+        builtins: numnet's own objects of this kind, by name.
+        custom_objects: extra user objects, by name.
+        kind: what is being built ("layer", "loss", ...), for error messages.
+
+    Raises:
+        TypeError / ValueError: the config is malformed or names an unknown object.
+    """
+    if isinstance(config, str):
+        return resolve(config, builtins, custom_objects, kind)
+    if not isinstance(config, Mapping) or "class_name" not in config:
+        raise TypeError(f"Could not deserialize {kind}: expected a dict with 'class_name' and 'config', got {config!r:.200}")
+    name = config.get("registered_name") or config["class_name"]
+    inner = config.get("config", {})
+    if not isinstance(inner, Mapping):
+        raise TypeError(f"Could not deserialize {kind} {name!r}: 'config' must be a dict, got {type(inner).__name__}")
+    try:
+        cls = resolve(name, builtins, custom_objects, kind)
+    except ValueError:
+        if config.get("registered_name") is None:
+            raise
+        cls = resolve(config["class_name"], builtins, custom_objects, kind)
+    if not hasattr(cls, "from_config"):
+        raise TypeError(f"Could not deserialize {kind} {name!r}: {cls!r} has no from_config")
+    with custom_object_scope(custom_objects):
+        try:
+            return cls.from_config(dict(inner))
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(f"Could not deserialize {kind} {name!r} from its config: {exc}") from None

@@ -1,0 +1,4 @@
+"""Install numnet; metadata lives in setup.cfg."""
+from setuptools import setup
+
+setup()
