@@ -1,0 +1,44 @@
+"""Layers: the `Layer` contract, `Input`, and one module per layer family.
+
+Each family module lists its classes in `__all__`; all are exported here.
+"""
+import importlib as _importlib
+
+from numnet.layers.layer import Layer
+from numnet.layers.input_layer import Input, InputLayer
+from numnet.layers.symbolic import Node, SymbolicTensor
+
+_FAMILIES = (
+    "core", "reshaping", "regularization", "convolutional", "pooling", "normalization",
+    "embedding", "merging", "activation_layers",
+)
+for _family in _FAMILIES:
+    try:
+        _module = _importlib.import_module(f"numnet.layers.{_family}")
+    except ModuleNotFoundError as _exc:  # a family still being written
+        if _exc.name != f"numnet.layers.{_family}":
+            raise
+        continue
+    for _name in getattr(_module, "__all__", ()):
+        globals()[_name] = getattr(_module, _name)
+
+
+def serialize(layer: Layer) -> dict:
+    """The config dict of a layer: `{"class_name": ..., "config": layer.get_config()}`."""
+    from numnet.utils import serialization
+
+    return serialization.serialize(layer)
+
+
+def deserialize(config: dict, custom_objects: dict = None) -> Layer:
+    """Build a layer (or model) from `serialize`'s output.
+
+    Only numnet's own layer classes, registered classes and `custom_objects` are built.
+
+    Raises:
+        ValueError: the class name is unknown (the message says how to make it known).
+    """
+    from numnet.layers.layer import _BUILTIN_LAYERS
+    from numnet.utils import serialization
+
+    return serialization.deserialize(config, _BUILTIN_LAYERS, custom_objects, kind="layer")

@@ -1,0 +1,455 @@
+"""`Layer`: the contract every layer and model follows (Keras 3's, on numnet's engine).
+
+A layer owns Variables (made in `build` with `add_weight`), computes `call(inputs)` with
+numnet.ops, and describes itself with `get_config`. `__call__` converts arrays to Tensors,
+builds on first use, passes `training` down to nested layers, and, on symbolic inputs
+(`numnet.Input`), records a node for a functional model instead of computing.
+"""
+from __future__ import annotations
+
+import inspect
+import threading
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from numnet.autograd import Tensor, Variable, no_grad
+from numnet.layers.symbolic import Node, SymbolicTensor, flatten, map_structure
+from numnet.utils.naming import to_snake_case, unique_name
+
+_call_context = threading.local()
+_BUILTIN_LAYERS: Dict[str, type] = {}
+
+
+def _context_stack() -> list:
+    stack = getattr(_call_context, "stack", None)
+    if stack is None:
+        stack = _call_context.stack = []
+    return stack
+
+
+def _json_safe(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_json_safe(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_safe(v) for k, v in value.items())
+    return False
+
+
+class Layer:
+    """Base class of all layers (and of models).
+
+    Subclasses implement `build(input_shape)` (create weights with `add_weight`),
+    `call(inputs, training=None)` (the computation, on Tensors, with numnet.ops),
+    `compute_output_shape(input_shape)` when it can be given without running `call`,
+    and `get_config()` returning the constructor arguments.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: unique name; generated from the class name (`dense`, `dense_1`, ...) if None.
+        dtype: dtype of the weights and of float computations (default "float32").
+        **kwargs: `input_shape`/`input_dim`/`batch_input_shape` (let a Sequential model
+            build from its first layer) and `activity_regularizer`.
+
+    Raises:
+        TypeError: an unknown keyword argument.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("numnet."):
+            _BUILTIN_LAYERS[cls.__name__] = cls
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Layer":
+        instance = super().__new__(cls)
+        try:
+            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            params = dict(bound.arguments)
+            params.pop(next(iter(params)), None)  # self
+            extra = params.pop("kwargs", None) if "kwargs" in inspect.signature(cls.__init__).parameters else None
+            if extra:
+                params.update(extra)
+            instance._auto_config = params if _json_safe(params) else None
+        except TypeError:
+            instance._auto_config = None
+        return instance
+
+    def __init__(self, trainable: bool = True, name: Optional[str] = None, dtype: Any = None, **kwargs: Any) -> None:
+        input_shape = kwargs.pop("input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", kwargs.pop("batch_shape", None))
+        activity_regularizer = kwargs.pop("activity_regularizer", None)
+        kwargs.pop("autocast", None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a string, got {name!r}")
+        object.__setattr__(self, "_layers", [])
+        object.__setattr__(self, "_tracked_variables", [])
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self._dtype = np.dtype(dtype or "float32").name
+        self._trainable = bool(trainable)
+        self.built = False
+        self._losses: List[Tensor] = []
+        self._inbound_nodes: List[Node] = []
+        self._build_shapes: Any = None
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (None,) + tuple(input_shape)
+        elif input_dim is not None:
+            self._batch_input_shape = (None, int(input_dim))
+        else:
+            self._batch_input_shape = None
+        from numnet import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    # ----- attribute tracking: sub-layers and variables assigned as attributes --------------
+    def __setattr__(self, key: str, value: Any) -> None:
+        if not key.startswith("_") or key == "_layers":
+            tracked = self.__dict__.get("_layers")
+            if tracked is not None:
+                for item in (value if isinstance(value, (list, tuple)) else (value,)):
+                    if isinstance(item, Layer) and item is not self and not any(x is item for x in tracked):
+                        tracked.append(item)
+                    elif isinstance(item, Variable) and not any(x is item for x in self._tracked_variables):
+                        self._tracked_variables.append(item)
+        object.__setattr__(self, key, value)
+
+    # ----- properties -----------------------------------------------------------------------
+    @property
+    def dtype(self) -> str:
+        """The layer's float dtype name (weights and computations)."""
+        return self._dtype
+
+    compute_dtype = dtype
+    variable_dtype = dtype
+
+    @property
+    def trainable(self) -> bool:
+        """Whether training updates this layer's weights; setting it (un)freezes sub-layers too."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        for layer in self._flatten_layers():
+            layer._trainable = value
+            for v in layer._tracked_variables:
+                v.requires_grad = value and v.trainable and v.data.dtype.kind == "f"
+
+    @property
+    def layers(self) -> List["Layer"]:
+        """Directly nested layers (tracked from attributes)."""
+        return list(self._layers)
+
+    def _flatten_layers(self, include_self: bool = True) -> List["Layer"]:
+        """This layer and every nested layer, depth first, each once."""
+        out, seen, stack = [], set(), [self] if include_self else list(reversed(self._layers))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._layers))
+        return out
+
+    @property
+    def weights(self) -> List[Variable]:
+        """All weights: this layer's own (trainable first, then non-trainable), then nested layers'."""
+        own = self._tracked_variables
+        ordered = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+        seen = {id(v) for v in ordered}
+        for layer in self._layers:
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    ordered.append(v)
+        return ordered
+
+    variables = weights
+
+    @property
+    def trainable_weights(self) -> List[Variable]:
+        """Weights that training updates (none when the layer is frozen)."""
+        if not self._trainable:
+            return []
+        return [v for v in self.weights if v.trainable and v.requires_grad]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> List[Variable]:
+        """Weights training leaves alone (all of them when the layer is frozen)."""
+        if not self._trainable:
+            return self.weights
+        return [v for v in self.weights if not (v.trainable and v.requires_grad)]
+
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def losses(self) -> List[Tensor]:
+        """Losses from `add_loss` during the last call plus the weight regularization penalties."""
+        out: List[Tensor] = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+            for v in layer._tracked_variables:
+                if v.regularizer is not None and v.trainable and layer._trainable:
+                    out.append(v.regularizer(v))
+        return out
+
+    @property
+    def input_shape(self) -> Any:
+        """The (batch) input shape the layer was built with."""
+        if self._build_shapes is None:
+            raise AttributeError(f"Layer '{self.name}' has not been built yet, so it has no input shape")
+        return self._build_shapes
+
+    # ----- weights ------------------------------------------------------------------------------
+    def add_weight(self, shape: Sequence[int] = (), initializer: Any = None, dtype: Any = None,
+                   trainable: bool = True, regularizer: Any = None, constraint: Any = None,
+                   name: Optional[str] = None, **kwargs: Any) -> Variable:
+        """Create a Variable owned by this layer.
+
+        Args:
+            shape: the weight's shape.
+            initializer: name, initializer object or callable `(shape, dtype) -> array`;
+                default "glorot_uniform" for floats, "zeros" otherwise.
+            dtype: defaults to the layer's dtype.
+            trainable: whether training updates it.
+            regularizer: name or callable penalising the weight (added to `losses`).
+            constraint: optional callable applied after each optimizer update.
+            name: short name; its `path` is `"<layer name>/<name>"`.
+
+        Returns:
+            The new Variable.
+        """
+        from numnet import initializers, regularizers
+
+        dtype = np.dtype(dtype or self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        init = initializers.get(initializer)
+        shape = tuple(int(d) for d in shape)
+        value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
+        if value.shape != shape:
+            raise ValueError(
+                f"Layer '{self.name}': initializer for weight '{name}' returned shape {value.shape}, expected {shape}"
+            )
+        var = Variable(value, trainable=trainable, name=name or f"variable_{len(self._tracked_variables)}", dtype=dtype)
+        var.path = f"{self.name}/{var.name}"
+        var.regularizer = regularizers.get(regularizer)
+        var.constraint = constraint
+        if not self._trainable:
+            var.requires_grad = False
+        self._tracked_variables.append(var)
+        return var
+
+    def get_weights(self) -> List[np.ndarray]:
+        """Copies of all weights as NumPy arrays, in `weights` order."""
+        return [v.data.copy() for v in self.weights]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Set all weights from NumPy arrays, in `weights` order.
+
+        Every count and shape is validated before any value changes.
+
+        Raises:
+            ValueError: wrong number of arrays, or an array of the wrong shape (names the weight).
+        """
+        variables = self.weights
+        weights = list(weights)
+        if len(weights) != len(variables):
+            raise ValueError(
+                f"Layer '{self.name}': set_weights expected {len(variables)} arrays "
+                f"({[v.path for v in variables]}), got {len(weights)}"
+            )
+        arrays = []
+        for v, w in zip(variables, weights):
+            arr = np.asarray(getattr(w, "data", w))
+            if arr.shape != v.shape:
+                raise ValueError(
+                    f"Layer '{self.name}': weight '{v.path}' has shape {v.shape}, "
+                    f"but set_weights was given an array of shape {arr.shape}"
+                )
+            arrays.append(arr)
+        for v, arr in zip(variables, arrays):
+            v.assign(arr)
+
+    def count_params(self) -> int:
+        """Total number of scalars in all weights.
+
+        Raises:
+            ValueError: the layer is not built yet.
+        """
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' is not built yet, so its weights do not exist: call it on "
+                f"data or build it (e.g. model.build(input_shape)) first"
+            )
+        return int(sum(v.size for v in self.weights))
+
+    # ----- losses --------------------------------------------------------------------------------
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar loss term (e.g. an activity penalty) to the training loss of this call."""
+        self._losses.append(loss if isinstance(loss, Tensor) else Tensor(loss))
+
+    def _clear_losses(self) -> None:
+        for layer in self._flatten_layers():
+            layer._losses = []
+
+    # ----- the contract subclasses implement -------------------------------------------------
+    def build(self, input_shape: Any) -> None:
+        """Create the layer's weights for inputs of `input_shape` (batch dimension first)."""
+        self.built = True
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation on Tensors."""
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape for an input shape (None for unknown dims).
+
+        The default runs `call` on zeros of that shape (unknown dims set to 1) without
+        recording, so custom layers need not implement it.
+        """
+        def dummy(shape: Any) -> Tensor:
+            return Tensor(np.zeros(tuple(1 if d is None else d for d in shape), dtype=self._dtype))
+
+        is_single = isinstance(input_shape, tuple) and all(d is None or isinstance(d, int) for d in input_shape)
+        inputs = dummy(input_shape) if is_single else [dummy(s) for s in input_shape]
+        self._maybe_build(input_shape)
+        with no_grad():
+            outputs = self.call(inputs)
+        batch_unknown = (input_shape if is_single else input_shape[0])[:1] == (None,)
+
+        def shape_of(t: Any) -> tuple:
+            shape = tuple(t.shape)
+            return ((None,) + shape[1:]) if batch_unknown and shape else shape
+
+        return map_structure(shape_of, outputs)
+
+    def get_config(self) -> Dict[str, Any]:
+        """The constructor arguments, JSON-serialisable, so `from_config` can rebuild the layer.
+
+        Raises:
+            NotImplementedError: a custom layer whose constructor takes arguments that are not
+                JSON-serialisable and that does not override `get_config`.
+        """
+        config: Dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
+            if self._auto_config is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} has constructor arguments that are not JSON-serialisable; "
+                    f"override get_config() to describe them"
+                )
+            config.update(self._auto_config)
+        return config
+
+    @classmethod
+    def from_config(cls, config: Dict[str, Any]) -> "Layer":
+        """Build a layer from `get_config()`'s output."""
+        return cls(**config)
+
+    # ----- calling ---------------------------------------------------------------------------------
+    def _maybe_build(self, input_shape: Any) -> None:
+        if self.built:
+            return
+        if self._build_shapes is None:
+            self._build_shapes = input_shape
+        if type(self).build is not Layer.build:
+            self.build(input_shape)
+        self.built = True
+
+    @classmethod
+    def _accepts_training(cls) -> bool:
+        cached = cls.__dict__.get("_call_has_training")
+        if cached is None:
+            params = inspect.signature(cls.call).parameters
+            cached = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+            type.__setattr__(cls, "_call_has_training", cached)
+        return cached
+
+    def _convert_input(self, x: Any) -> Any:
+        if isinstance(x, Tensor):
+            if x.data.dtype.kind == "f" and x.data.dtype != self._dtype:
+                from numnet import ops
+
+                return ops.cast(x, self._dtype)
+            return x
+        if isinstance(x, (np.ndarray, np.generic, list, float, int)) and not isinstance(x, bool):
+            arr = np.asarray(x)
+            if arr.dtype.kind == "f" or isinstance(x, (list, float)) and arr.dtype.kind in "iu":
+                arr = arr.astype(self._dtype, copy=False)
+            elif arr.dtype.kind not in "biu":
+                raise TypeError(f"Layer '{self.name}': expected numeric input, got an array of dtype {arr.dtype}")
+            return Tensor._from_op(arr, None)
+        return x
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            raise TypeError(f"Layer '{self.name}': __call__ needs the inputs as its first argument")
+        if any(isinstance(t, SymbolicTensor) for t in flatten((args, kwargs))):
+            return self._symbolic_call(args, kwargs)
+        inputs = args[0]
+        if isinstance(inputs, (list, tuple)):
+            inputs = type(inputs)(self._convert_input(x) for x in inputs)
+        elif isinstance(inputs, dict):
+            inputs = {k: self._convert_input(x) for k, x in inputs.items()}
+        else:
+            inputs = self._convert_input(inputs)
+        stack = _context_stack()
+        training = kwargs.get("training")
+        if training is None:
+            training = stack[-1] if stack else None
+            if self._accepts_training():
+                if training is None:
+                    default = inspect.signature(type(self).call).parameters.get("training")
+                    training = default.default if default is not None and default.default is not inspect.Parameter.empty else None
+                kwargs["training"] = training
+        elif not self._accepts_training():
+            kwargs.pop("training")
+        if not self.built:
+            self._maybe_build(map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else t, inputs))
+        if not stack:
+            self._clear_losses()
+        stack.append(bool(training) if training is not None else None)
+        try:
+            outputs = self.call(inputs, *args[1:], **kwargs)
+        finally:
+            stack.pop()
+        if self.activity_regularizer is not None:
+            for out in flatten(outputs):
+                if isinstance(out, Tensor):
+                    self.add_loss(self.activity_regularizer(out))
+        return outputs
+
+    def _symbolic_call(self, args: tuple, kwargs: Dict[str, Any]) -> Any:
+        inputs = args[0]
+        input_shape = map_structure(lambda t: t.shape if isinstance(t, SymbolicTensor) else t, inputs)
+        if not self.built:
+            self._maybe_build(input_shape)
+        shapes = self.compute_output_shape(input_shape)
+        dtype = self._dtype
+
+        def make(shape: Any) -> SymbolicTensor:
+            return SymbolicTensor(shape, dtype=dtype)
+
+        is_shape = isinstance(shapes, tuple) and all(d is None or isinstance(d, int) for d in shapes)
+        if is_shape:
+            outputs: Any = make(shapes)
+        elif isinstance(shapes, dict):
+            outputs = {k: make(s) for k, s in shapes.items()}
+        else:
+            outputs = [make(s) for s in shapes]
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
