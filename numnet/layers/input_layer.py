@@ -51,8 +51,7 @@ class InputLayer(Layer):
         input_dtype = np.dtype(dtype or "float32").name
         self._dtype = input_dtype
         self.built = True
-        self.output = SymbolicTensor(self._input_batch_shape, dtype=input_dtype, name=self.name)
-        Node(self, (), {}, self.output)
+        Node(self, (), {}, SymbolicTensor(self._input_batch_shape, dtype=input_dtype, name=self.name))
 
     @property
     def batch_shape(self) -> tuple:

@@ -112,7 +112,8 @@ class Layer:
         if not key.startswith("_") or key == "_layers":
             tracked = self.__dict__.get("_layers")
             if tracked is not None:
-                for item in (value if isinstance(value, (list, tuple)) else (value,)):
+                items = value if isinstance(value, (list, tuple)) else tuple(value.values()) if isinstance(value, dict) else (value,)
+                for item in items:
                     if isinstance(item, Layer) and item is not self and not any(x is item for x in tracked):
                         tracked.append(item)
                     elif isinstance(item, Variable) and not any(x is item for x in self._tracked_variables):
@@ -201,6 +202,29 @@ class Layer:
                 if v.regularizer is not None and v.trainable and layer._trainable:
                     out.append(v.regularizer(v))
         return out
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input of the layer's first call on symbolic tensors (functional models).
+
+        Raises:
+            AttributeError: the layer was never called on symbolic tensors.
+        """
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on symbolic inputs, so it has no input")
+        node = self._inbound_nodes[0]
+        return node.args[0] if node.args else node.output_structure
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of the layer's first call on symbolic tensors (functional models).
+
+        Raises:
+            AttributeError: the layer was never called on symbolic tensors.
+        """
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on symbolic inputs, so it has no output")
+        return self._inbound_nodes[0].output_structure
 
     @property
     def input_shape(self) -> Any:
@@ -376,6 +400,15 @@ class Layer:
             type.__setattr__(cls, "_call_has_training", cached)
         return cached
 
+    @classmethod
+    def _training_default(cls) -> Any:
+        """The default value of `call`'s `training` parameter (None if it has none), cached per class."""
+        if "_call_training_default" not in cls.__dict__:
+            param = inspect.signature(cls.call).parameters.get("training")
+            default = param.default if param is not None and param.default is not inspect.Parameter.empty else None
+            type.__setattr__(cls, "_call_training_default", default)
+        return cls.__dict__["_call_training_default"]
+
     def _convert_input(self, x: Any) -> Any:
         if isinstance(x, Tensor):
             if x.data.dtype.kind == "f" and x.data.dtype != self._dtype:
@@ -395,9 +428,11 @@ class Layer:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
             raise TypeError(f"Layer '{self.name}': __call__ needs the inputs as its first argument")
-        if any(isinstance(t, SymbolicTensor) for t in flatten((args, kwargs))):
-            return self._symbolic_call(args, kwargs)
         inputs = args[0]
+        plain = (len(args) == 1 and isinstance(inputs, (Tensor, np.ndarray))
+                 and not any(isinstance(v, (SymbolicTensor, list, tuple, dict)) for v in kwargs.values()))
+        if not plain and any(isinstance(t, SymbolicTensor) for t in flatten((args, kwargs))):
+            return self._symbolic_call(args, kwargs)
         if isinstance(inputs, (list, tuple)):
             inputs = type(inputs)(self._convert_input(x) for x in inputs)
         elif isinstance(inputs, dict):
@@ -410,8 +445,7 @@ class Layer:
             training = stack[-1] if stack else None
             if self._accepts_training():
                 if training is None:
-                    default = inspect.signature(type(self).call).parameters.get("training")
-                    training = default.default if default is not None and default.default is not inspect.Parameter.empty else None
+                    training = self._training_default()
                 kwargs["training"] = training
         elif not self._accepts_training():
             kwargs.pop("training")

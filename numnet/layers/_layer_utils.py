@@ -1,0 +1,87 @@
+"""Small argument helpers shared by the layer family modules (not public API)."""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Tuple
+
+import numpy as np
+
+
+def normalize_tuple(value: Any, n: int, name: str, owner: str, allow_zero: bool = False) -> Tuple[int, ...]:
+    """`value` (int or sequence of n ints) as a tuple of n ints.
+
+    Raises:
+        ValueError: wrong length or a non-positive value (zero allowed when `allow_zero`).
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        out = (int(value),) * n
+    else:
+        try:
+            out = tuple(int(v) for v in value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, got {name}={value!r}") from None
+        if len(out) != n:
+            raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, got {name}={value!r}")
+    low = 0 if allow_zero else 1
+    if any(v < low for v in out):
+        raise ValueError(f"{owner}: {name} values must be >= {low}, got {name}={value!r}")
+    return out
+
+
+def normalize_padding(value: Any, owner: str, allowed: Sequence[str] = ("valid", "same")) -> str:
+    """Lower-cased padding, checked against `allowed`."""
+    p = value.lower() if isinstance(value, str) else value
+    if p not in allowed:
+        raise ValueError(f"{owner}: padding must be one of {tuple(allowed)}, got padding={value!r}")
+    return p
+
+
+def normalize_data_format(value: Optional[str], owner: str) -> str:
+    """'channels_last' (also for None) or 'channels_first'."""
+    if value is None:
+        return "channels_last"
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(f"{owner}: data_format must be 'channels_last' or 'channels_first', got {value!r}")
+    return value
+
+
+def conv_output_length(size: Optional[int], window: int, padding: str, stride: int, dilation: int = 1) -> Optional[int]:
+    """Output length along one axis for a window sliding with `stride` (Keras rules)."""
+    if size is None:
+        return None
+    eff = (window - 1) * dilation + 1
+    if padding in ("same", "causal"):
+        return -(-size // stride)
+    return (size - eff) // stride + 1
+
+
+def get_constraint(value: Any, owner: str, name: str) -> Any:
+    """A constraint: None or a callable (projected onto the weight after each update)."""
+    if value is None or callable(value):
+        return value
+    raise ValueError(f"{owner}: {name} must be None or a callable, got {value!r}")
+
+
+def serialize_constraint(value: Any) -> Any:
+    """Config of a constraint (None stays None)."""
+    if value is None:
+        return None
+    from numnet.utils import serialization
+
+    return serialization.serialize(value)
+
+
+def shape_str(shape: Any) -> str:
+    return str(tuple(shape))
+
+
+_UNSUPPORTED = ("lora_rank", "lora_alpha", "dora_rank", "dora_alpha", "quantization_config")
+
+
+def pop_unsupported(kwargs: dict, owner: str) -> None:
+    """Drop Keras arguments numnet does not implement when they are unset (as in Keras configs);
+    raise when one is actually set."""
+    for name in _UNSUPPORTED:
+        if name in kwargs:
+            value = kwargs.pop(name)
+            if value is not None:
+                raise ValueError(f"{owner}: {name}={value!r} is not supported by numnet (only None)")

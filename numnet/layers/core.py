@@ -1,0 +1,198 @@
+"""Core layers: Dense, Activation, Identity."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import numpy as np
+
+from numnet import activations, initializers, ops, regularizers
+from numnet.autograd.function import Function
+from numnet.autograd.tensor import Tensor
+from numnet.layers._layer_utils import pop_unsupported, get_constraint, serialize_constraint
+from numnet.layers.layer import Layer
+
+__all__ = ["Dense", "Activation", "Identity"]
+
+
+class _DenseProduct(Function):
+    """`x @ kernel (+ bias)` over the last axis of `x`, as one graph node."""
+
+    def forward(self, x, kernel, bias=None):
+        self.x, self.kernel = x, kernel
+        if x.ndim == 2:
+            y = np.dot(x, kernel)
+        else:
+            y = np.matmul(x, kernel)
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, grad):
+        x, kernel = self.x, self.kernel
+        needs = self.needs_input_grad
+        gx = np.matmul(grad, kernel.T) if needs[0] else None
+        gk = gb = None
+        if len(needs) > 1 and (needs[1] or (len(needs) > 2 and needs[2])):
+            g2 = grad.reshape(-1, grad.shape[-1])
+            if needs[1]:
+                gk = np.dot(x.reshape(-1, x.shape[-1]).T, g2)
+            if len(needs) > 2 and needs[2]:
+                gb = g2.sum(axis=0)
+        return (gx, gk) if len(needs) == 2 else (gx, gk, gb)
+
+
+def _cast_input(layer: Layer, x: Tensor) -> Tensor:
+    if x.data.dtype != layer._np_dtype:
+        return ops.cast(x, layer._np_dtype)
+    return x
+
+
+class Dense(Layer):
+    """Densely connected layer: `activation(inputs @ kernel + bias)` on the last axis.
+
+    Args:
+        units: output dimension (positive int).
+        activation: activation name or callable (None: linear).
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer of the `(input_dim, units)` kernel.
+        bias_initializer: initializer of the `(units,)` bias.
+        kernel_regularizer / bias_regularizer: penalties on the weights.
+        activity_regularizer: penalty on the output.
+        kernel_constraint / bias_constraint: callables applied after each update.
+        **kwargs: base `Layer` arguments (name, dtype, trainable, input_shape, ...).
+
+    Raises:
+        ValueError: bad `units`, unknown activation/initializer/regularizer name; at call, an
+            input whose last dimension differs from the one the layer was built with.
+    """
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"Dense: units must be a positive int, got units={units!r}")
+        self._act_fn = activations.get(activation)
+        pop_unsupported(kwargs, "Dense")
+        kernel_init = initializers.get(kernel_initializer)
+        bias_init = initializers.get(bias_initializer)
+        kernel_reg = regularizers.get(kernel_regularizer)
+        bias_reg = regularizers.get(bias_regularizer)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = int(units)
+        self.activation = self._act_fn
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_init
+        self.bias_initializer = bias_init
+        self.kernel_regularizer = kernel_reg
+        self.bias_regularizer = bias_reg
+        self.kernel_constraint = get_constraint(kernel_constraint, "Dense", "kernel_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, "Dense", "bias_constraint")
+        self._np_dtype = np.dtype(self.dtype)
+        self._in_tail: Optional[tuple] = None
+        self.kernel = None
+        self.bias = None
+
+    def build(self, input_shape: Any) -> None:
+        shape = tuple(input_shape)
+        if len(shape) < 2 or shape[-1] is None:
+            raise ValueError(
+                f"Layer '{self.name}' (Dense) expects inputs of rank >= 2 with a known last dimension, "
+                f"got input shape {shape}"
+            )
+        in_dim = int(shape[-1])
+        self.kernel = self.add_weight(shape=(in_dim, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                        name="bias")
+        self._in_tail = (in_dim,)
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        if inputs.shape[-1:] != self._in_tail:
+            raise ValueError(
+                f"Layer '{self.name}' (Dense) expected inputs with last dimension {self._in_tail[0]} "
+                f"(kernel shape {self.kernel.shape}), got inputs of shape {tuple(inputs.shape)}"
+            )
+        if inputs.data.dtype != self._np_dtype:
+            inputs = ops.cast(inputs, self._np_dtype)
+        if self.bias is not None:
+            y = _DenseProduct.apply(inputs, self.kernel, self.bias)
+        else:
+            y = _DenseProduct.apply(inputs, self.kernel)
+        if self._act_fn is not activations.linear:
+            y = self._act_fn(y)
+        return y
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shape = tuple(input_shape)
+        if len(shape) < 1:
+            raise ValueError(f"Layer '{self.name}' (Dense) cannot take a scalar input shape {shape}")
+        if self._in_tail is not None and shape[-1] is not None and (shape[-1],) != self._in_tail:
+            raise ValueError(
+                f"Layer '{self.name}' (Dense) expected inputs with last dimension {self._in_tail[0]}, "
+                f"got input shape {shape}"
+            )
+        return shape[:-1] + (self.units,)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": activations.serialize(self._act_fn),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": serialize_constraint(self.kernel_constraint),
+            "bias_constraint": serialize_constraint(self.bias_constraint),
+        })
+        return config
+
+
+class Activation(Layer):
+    """Applies an activation function to its input.
+
+    Args:
+        activation: name (e.g. "relu") or callable.
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        ValueError: unknown activation name (the message lists the valid names).
+    """
+
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        fn = activations.get(activation)
+        super().__init__(**kwargs)
+        self.activation = fn
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config
+
+
+class Identity(Layer):
+    """Returns its input unchanged (a placeholder layer)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape

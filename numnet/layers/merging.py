@@ -1,0 +1,186 @@
+"""Merging layers: combine a list of inputs (Add, Subtract, Multiply, Average, Maximum, Minimum,
+Concatenate)."""
+from __future__ import annotations
+
+from functools import reduce
+from typing import Any, Dict, List, Optional, Sequence
+
+from numnet import ops
+from numnet.autograd.tensor import Tensor
+from numnet.layers.layer import Layer
+
+__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+
+
+def _is_shape(s: Any) -> bool:
+    return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)
+
+
+def _broadcast_dims(a: Optional[int], b: Optional[int], layer: Layer, shapes: Any) -> Optional[int]:
+    if a == 1:
+        return b
+    if b == 1 or a == b:
+        return a
+    if a is None or b is None:
+        return a if b is None else b
+    raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) got inputs whose shapes cannot be "
+                     f"broadcast together: {[tuple(s) for s in shapes]}")
+
+
+class _Merge(Layer):
+    _min_inputs = 1
+    _max_inputs: Optional[int] = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.built = True
+
+    def _check_list(self, inputs: Any) -> List[Any]:
+        if not isinstance(inputs, (list, tuple)) or _is_shape(inputs) and inputs and not isinstance(inputs[0], (tuple, list)):
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) must be called on a list of inputs, "
+                             f"got {type(inputs).__name__}")
+        n = len(inputs)
+        if n < self._min_inputs or (self._max_inputs is not None and n > self._max_inputs):
+            want = (f"exactly {self._min_inputs}" if self._max_inputs == self._min_inputs
+                    else f"at least {self._min_inputs}")
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) must be called on a list of {want} "
+                             f"inputs, got {n}")
+        return list(inputs)
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        raise NotImplementedError
+
+    def call(self, inputs: Sequence[Tensor]) -> Tensor:
+        inputs = self._check_list(inputs)
+        try:
+            return self._merge(inputs)
+        except ValueError:
+            self.compute_output_shape([tuple(t.shape) for t in inputs])
+            raise
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shapes = self._check_list(input_shape)
+        shapes = [tuple(s) for s in shapes]
+        rank = max(len(s) for s in shapes)
+        padded = [(1,) * (rank - len(s)) + s for s in shapes]
+        out = padded[0]
+        for s in padded[1:]:
+            out = tuple(_broadcast_dims(a, b, self, shapes) for a, b in zip(out, s))
+        return out
+
+
+class Add(_Merge):
+    """Elementwise sum of a list of inputs (broadcasting like NumPy).
+
+    Args:
+        **kwargs: base `Layer` arguments.
+    """
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        return reduce(ops.add, inputs)
+
+
+class Subtract(_Merge):
+    """`inputs[0] - inputs[1]` (exactly two inputs).
+
+    Args:
+        **kwargs: base `Layer` arguments.
+    """
+
+    _min_inputs = 2
+    _max_inputs = 2
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        return ops.subtract(inputs[0], inputs[1])
+
+
+class Multiply(_Merge):
+    """Elementwise product of a list of inputs.
+
+    Args:
+        **kwargs: base `Layer` arguments.
+    """
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        return reduce(ops.multiply, inputs)
+
+
+class Average(_Merge):
+    """Elementwise mean of a list of inputs.
+
+    Args:
+        **kwargs: base `Layer` arguments.
+    """
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        total = reduce(ops.add, inputs)
+        return ops.multiply(total, 1.0 / len(inputs))
+
+
+class Maximum(_Merge):
+    """Elementwise maximum of a list of inputs.
+
+    Args:
+        **kwargs: base `Layer` arguments.
+    """
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        return reduce(ops.maximum, inputs)
+
+
+class Minimum(_Merge):
+    """Elementwise minimum of a list of inputs.
+
+    Args:
+        **kwargs: base `Layer` arguments.
+    """
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        return reduce(ops.minimum, inputs)
+
+
+class Concatenate(_Merge):
+    """Joins a list of inputs along `axis`; all other dimensions must match.
+
+    Args:
+        axis: the concatenation axis (default -1).
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        ValueError: fewer than one input, different ranks, or mismatched dimensions off `axis`.
+    """
+
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        shapes = [tuple(t.shape) for t in inputs]
+        if any(len(s) != len(shapes[0]) for s in shapes):
+            self.compute_output_shape(shapes)
+        return ops.concatenate(inputs, axis=self.axis)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shapes = [tuple(s) for s in self._check_list(input_shape)]
+        rank = len(shapes[0])
+        if any(len(s) != rank for s in shapes) or not -rank <= self.axis < rank:
+            raise ValueError(f"Layer '{self.name}' (Concatenate) needs inputs of equal rank with axis={self.axis} "
+                             f"in range, got input shapes {shapes}")
+        ax = self.axis % rank
+        out: List[Optional[int]] = []
+        for i in range(rank):
+            dims = [s[i] for s in shapes]
+            if i == ax:
+                out.append(None if any(d is None for d in dims) else sum(dims))
+                continue
+            known = {d for d in dims if d is not None}
+            if len(known) > 1:
+                raise ValueError(f"Layer '{self.name}' (Concatenate) needs inputs with matching shapes except on "
+                                 f"the concat axis {self.axis}, got input shapes {shapes}")
+            out.append(known.pop() if known else None)
+        return tuple(out)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config

@@ -1,0 +1,355 @@
+"""Normalization layers: BatchNormalization and LayerNormalization."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+
+from numnet import initializers, ops, regularizers
+from numnet.autograd.function import Function
+from numnet.autograd.tensor import Tensor
+from numnet.layers._layer_utils import get_constraint, serialize_constraint
+from numnet.layers.layer import Layer
+
+__all__ = ["BatchNormalization", "LayerNormalization"]
+
+
+def _reduce_to(grad: np.ndarray, bshape: Tuple[int, ...], shape: Tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` over the axes where the broadcast parameter shape `bshape` is 1, reshape to `shape`."""
+    axes = tuple(i for i, d in enumerate(bshape) if d == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes).reshape(shape) if axes else grad.reshape(shape)
+
+
+class _Normalize(Function):
+    """`gamma * (x - mean) / sqrt(var + eps) + beta` with the batch statistics over `axes`.
+
+    Inputs are `x` and then the optional `gamma`, `beta` (flags say which are present),
+    broadcast to `x` through `bshape`; `stats` is `(x - mean, var)` from `_moments`.
+    """
+
+    def forward(self, x, *params, stats=None, axes=(), bshape=(), eps=1e-3, has_gamma=True, has_beta=True):
+        self.axes, self.bshape = axes, bshape
+        self.has_gamma, self.has_beta = has_gamma, has_beta
+        centered, var = stats
+        inv = 1.0 / np.sqrt(var + x.dtype.type(eps))
+        self.xhat = centered * inv
+        self.inv = inv
+        i = 0
+        gamma = beta = None
+        if has_gamma:
+            gamma = params[i].reshape(bshape)
+            self.gamma_shape = params[i].shape
+            i += 1
+        if has_beta:
+            beta = params[i].reshape(bshape)
+            self.beta_shape = params[i].shape
+        self.gamma = gamma
+        y = self.xhat * gamma if gamma is not None else self.xhat.copy()
+        if beta is not None:
+            y += beta
+        return y
+
+    def backward(self, grad):
+        xhat, inv, axes = self.xhat, self.inv, self.axes
+        needs = self.needs_input_grad
+        out = []
+        dxhat = grad * self.gamma if self.gamma is not None else grad
+        if needs[0]:
+            gx = inv * (dxhat - dxhat.mean(axis=axes, keepdims=True)
+                        - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
+            out.append(gx)
+        else:
+            out.append(None)
+        if self.has_gamma:
+            out.append(_reduce_to(grad * xhat, self.bshape, self.gamma_shape) if needs[len(out)] else None)
+        if self.has_beta:
+            out.append(_reduce_to(grad, self.bshape, self.beta_shape) if needs[len(out)] else None)
+        return tuple(out)
+
+
+class _Affine(Function):
+    """`gamma * (x - mean) / sqrt(var + eps) + beta` with fixed (moving) statistics."""
+
+    def forward(self, x, *params, mean=None, var=None, bshape=(), eps=1e-3, has_gamma=True, has_beta=True):
+        self.bshape, self.has_gamma, self.has_beta = bshape, has_gamma, has_beta
+        dt = x.dtype.type
+        inv = (1.0 / np.sqrt(var.astype(x.dtype, copy=False) + dt(eps))).reshape(bshape)
+        mean = mean.astype(x.dtype, copy=False).reshape(bshape)
+        i = 0
+        scale = inv
+        if has_gamma:
+            self.gamma_shape = params[0].shape
+            scale = inv * params[0].reshape(bshape)
+            i = 1
+        offset = -mean * scale
+        if has_beta:
+            self.beta_shape = params[i].shape
+            offset = offset + params[i].reshape(bshape)
+        self.x, self.mean, self.inv, self.scale = x, mean, inv, scale
+        return x * scale + offset
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        out = [grad * self.scale if needs[0] else None]
+        if self.has_gamma:
+            out.append(_reduce_to(grad * (self.x - self.mean) * self.inv, self.bshape, self.gamma_shape)
+                       if needs[len(out)] else None)
+        if self.has_beta:
+            out.append(_reduce_to(grad, self.bshape, self.beta_shape) if needs[len(out)] else None)
+        return tuple(out)
+
+
+def _moments(x: np.ndarray, axes: Tuple[int, ...]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, centered values and biased variance over `axes` (keepdims)."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = np.mean(np.square(centered), axis=axes, keepdims=True)
+    return mean, centered, var
+
+
+def _serialize(obj: Any) -> Any:
+    return initializers.serialize(obj)
+
+
+class BatchNormalization(Layer):
+    """Normalizes each feature with the batch statistics in training, moving averages in inference.
+
+    Training (`training=True` on a trainable layer): `gamma * (x - mean) / sqrt(var + epsilon) + beta`
+    with the batch mean and (biased) variance over every axis but `axis`, and
+    `moving = moving * momentum + batch_stat * (1 - momentum)` for both statistics.
+    Inference, or a frozen layer (`trainable=False`): the moving statistics are used.
+
+    Args:
+        axis: the feature axis (default -1).
+        momentum: moving-average momentum.
+        epsilon: added to the variance.
+        center: learn an offset `beta`.
+        scale: learn a scale `gamma`.
+        beta_initializer / gamma_initializer / moving_mean_initializer /
+            moving_variance_initializer: initializers of the four weights.
+        beta_regularizer / gamma_regularizer: penalties.
+        beta_constraint / gamma_constraint: callables applied after each update.
+        **kwargs: base `Layer` arguments.
+
+    Weights, in order: gamma, beta (trainable), moving_mean, moving_variance (non-trainable).
+
+    Raises:
+        ValueError: `axis` out of range or a feature size different from the built one.
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, synchronized: bool = False, **kwargs: Any) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"BatchNormalization: axis must be an int, got axis={axis!r}")
+        inits = [initializers.get(i) for i in (beta_initializer, gamma_initializer,
+                                                moving_mean_initializer, moving_variance_initializer)]
+        regs = regularizers.get(beta_regularizer), regularizers.get(gamma_regularizer)
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.synchronized = bool(synchronized)
+        (self.beta_initializer, self.gamma_initializer,
+         self.moving_mean_initializer, self.moving_variance_initializer) = inits
+        self.beta_regularizer, self.gamma_regularizer = regs
+        self.beta_constraint = get_constraint(beta_constraint, "BatchNormalization", "beta_constraint")
+        self.gamma_constraint = get_constraint(gamma_constraint, "BatchNormalization", "gamma_constraint")
+        self.gamma = self.beta = self.moving_mean = self.moving_variance = None
+        self._ndim: Optional[int] = None
+
+    def build(self, input_shape: Any) -> None:
+        shape = tuple(input_shape)
+        if not -len(shape) <= self.axis < len(shape):
+            raise ValueError(f"Layer '{self.name}' (BatchNormalization): axis={self.axis} is out of range for "
+                             f"input shape {shape}")
+        ax = self.axis % len(shape)
+        size = shape[ax]
+        if size is None:
+            raise ValueError(f"Layer '{self.name}' (BatchNormalization): the axis {self.axis} dimension must be "
+                             f"known, got input shape {shape}")
+        pshape = (int(size),)
+        if self.scale:
+            self.gamma = self.add_weight(shape=pshape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                         name="gamma")
+        if self.center:
+            self.beta = self.add_weight(shape=pshape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        name="beta")
+        self.moving_mean = self.add_weight(shape=pshape, initializer=self.moving_mean_initializer,
+                                           trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight(shape=pshape, initializer=self.moving_variance_initializer,
+                                               trainable=False, name="moving_variance")
+        self._ndim = len(shape)
+        self._ax = ax
+        self._size = int(size)
+        self._reduction_axes = tuple(i for i in range(len(shape)) if i != ax)
+        self._bshape = tuple(int(size) if i == ax else 1 for i in range(len(shape)))
+        self.built = True
+
+    def call(self, inputs: Tensor, training: Optional[bool] = None) -> Tensor:
+        shape = inputs.shape
+        if len(shape) != self._ndim or shape[self._ax] != self._size:
+            raise ValueError(
+                f"Layer '{self.name}' (BatchNormalization) expected inputs of rank {self._ndim} with "
+                f"{self._size} features on axis {self.axis}, got inputs of shape {tuple(shape)}"
+            )
+        params = [p for p in (self.gamma, self.beta) if p is not None]
+        flags = dict(bshape=self._bshape, eps=self.epsilon, has_gamma=self.gamma is not None,
+                     has_beta=self.beta is not None)
+        if training and self.trainable:
+            mean, centered, var = _moments(inputs.data, self._reduction_axes)
+            out = _Normalize.apply(inputs, *params, stats=(centered, var), axes=self._reduction_axes, **flags)
+            m = self.momentum
+            mm, mv = self.moving_mean.data, self.moving_variance.data
+            mm[...] = mm * m + mean.reshape(mm.shape).astype(mm.dtype) * (1.0 - m)
+            mv[...] = mv * m + var.reshape(mv.shape).astype(mv.dtype) * (1.0 - m)
+            return out
+        return _Affine.apply(inputs, *params, mean=self.moving_mean.data, var=self.moving_variance.data, **flags)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+            "center": self.center, "scale": self.scale,
+            "beta_initializer": _serialize(self.beta_initializer),
+            "gamma_initializer": _serialize(self.gamma_initializer),
+            "moving_mean_initializer": _serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": _serialize(self.moving_variance_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": serialize_constraint(self.beta_constraint),
+            "gamma_constraint": serialize_constraint(self.gamma_constraint),
+            "synchronized": self.synchronized,
+        })
+        return config
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over `axis`: `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
+
+    Args:
+        axis: int or list of ints, the axes normalized (and the shape of gamma/beta).
+        epsilon: added to the variance.
+        center: learn an offset `beta`.
+        scale: learn a scale `gamma`.
+        rms_scaling: if True, ignore center/scale and return `x * gamma / sqrt(var + epsilon)`
+            (Keras's definition, with the variance about the mean).
+        beta_initializer / gamma_initializer: initializers.
+        beta_regularizer / gamma_regularizer: penalties.
+        beta_constraint / gamma_constraint: callables applied after each update.
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        TypeError: `axis` is not an int or list of ints.
+        ValueError: an axis out of range for the input.
+    """
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
+                 rms_scaling: bool = False, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+        if isinstance(axis, (list, tuple)):
+            if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis):
+                raise TypeError(f"LayerNormalization: axis must be an int or a list of ints, got axis={axis!r}")
+            axis = [int(a) for a in axis]
+        elif isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+            axis = int(axis)
+        else:
+            raise TypeError(f"LayerNormalization: axis must be an int or a list of ints, got axis={axis!r}")
+        inits = initializers.get(beta_initializer), initializers.get(gamma_initializer)
+        regs = regularizers.get(beta_regularizer), regularizers.get(gamma_regularizer)
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.rms_scaling = bool(rms_scaling)
+        self.beta_initializer, self.gamma_initializer = inits
+        self.beta_regularizer, self.gamma_regularizer = regs
+        self.beta_constraint = get_constraint(beta_constraint, "LayerNormalization", "beta_constraint")
+        self.gamma_constraint = get_constraint(gamma_constraint, "LayerNormalization", "gamma_constraint")
+        self.gamma = self.beta = None
+        self._ndim: Optional[int] = None
+
+    def _axes_for(self, ndim: int) -> Tuple[int, ...]:
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        for a in axes:
+            if not -ndim <= a < ndim:
+                raise ValueError(f"Layer '{self.name}' (LayerNormalization): axis {a} is out of range for "
+                                 f"inputs of rank {ndim}")
+        return tuple(sorted(a % ndim for a in axes))
+
+    def build(self, input_shape: Any) -> None:
+        shape = tuple(input_shape)
+        axes = self._axes_for(len(shape))
+        pshape = tuple(shape[a] for a in (self.axis if isinstance(self.axis, list) else [self.axis]))
+        if any(d is None for d in pshape):
+            raise ValueError(f"Layer '{self.name}' (LayerNormalization): the normalized dimensions must be known, "
+                             f"got input shape {shape}")
+        if self.scale or self.rms_scaling:
+            self.gamma = self.add_weight(shape=pshape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                         name="gamma")
+        if self.center and not self.rms_scaling:
+            self.beta = self.add_weight(shape=pshape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        name="beta")
+        self._ndim = len(shape)
+        self._axes = axes
+        self._dims = tuple(shape[a] for a in axes)
+        self._bshape = tuple(shape[i] if i in axes else 1 for i in range(len(shape)))
+        # gamma's own axis order may differ from the sorted broadcast order (axis=[2, 1]).
+        order = self.axis if isinstance(self.axis, list) else [self.axis]
+        self._param_perm = None
+        norm_order = [a % len(shape) for a in order]
+        if norm_order != sorted(norm_order):
+            self._param_perm = tuple(np.argsort(norm_order))
+        self.built = True
+
+    def _param(self, p: Tensor) -> Tensor:
+        return ops.transpose(p, self._param_perm) if self._param_perm is not None else p
+
+    def call(self, inputs: Tensor) -> Tensor:
+        shape = inputs.shape
+        if len(shape) != self._ndim or tuple(shape[a] for a in self._axes) != self._dims:
+            raise ValueError(
+                f"Layer '{self.name}' (LayerNormalization) expected inputs of rank {self._ndim} with dimensions "
+                f"{self._dims} on axes {self._axes}, got inputs of shape {tuple(shape)}"
+            )
+        if self.rms_scaling:
+            var = ops.var(inputs, axis=self._axes, keepdims=True)
+            eps = np.asarray(self.epsilon, dtype=inputs.dtype)
+            y = ops.divide(inputs, ops.sqrt(ops.add(var, eps)))
+            return ops.multiply(y, ops.reshape(self._param(self.gamma), self._bshape))
+        params = [self._param(p) for p in (self.gamma, self.beta) if p is not None]
+        _, centered, var = _moments(inputs.data, self._axes)
+        return _Normalize.apply(inputs, *params, stats=(centered, var), axes=self._axes, bshape=self._bshape,
+                                eps=self.epsilon,
+                                has_gamma=self.gamma is not None, has_beta=self.beta is not None)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        self._axes_for(len(tuple(input_shape)))
+        return input_shape
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": _serialize(self.beta_initializer),
+            "gamma_initializer": _serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": serialize_constraint(self.beta_constraint),
+            "gamma_constraint": serialize_constraint(self.gamma_constraint),
+        })
+        return config

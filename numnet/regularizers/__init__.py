@@ -1,0 +1,69 @@
+"""Weight regularizers (`numnet.regularizers`) and their lookup by name, as in `keras.regularizers`."""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional
+
+from numnet.regularizers.regularizers import L1, L1L2, L2, OrthogonalRegularizer, Regularizer
+from numnet.utils import serialization as _ser
+
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+orthogonal_regularizer = OrthogonalRegularizer
+
+_BUILTINS: Dict[str, Any] = {
+    "Regularizer": Regularizer, "L1": L1, "L2": L2, "L1L2": L1L2,
+    "OrthogonalRegularizer": OrthogonalRegularizer,
+    "regularizer": Regularizer, "l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2,
+    "orthogonal_regularizer": OrthogonalRegularizer,
+}
+
+
+def _valid_names() -> str:
+    return ", ".join(sorted(k for k in _BUILTINS if k != "regularizer" and k != "Regularizer"))
+
+
+def serialize(regularizer: Any) -> Any:
+    """Return the `{"class_name", "config"}` dict of a regularizer (None passes through)."""
+    return _ser.serialize(regularizer)
+
+
+def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) -> Any:
+    """Build a regularizer from a name or a config made by `serialize`.
+
+    Raises:
+        ValueError: unknown name (the message lists the valid names) or a bad config.
+    """
+    try:
+        obj = _ser.deserialize(config, _BUILTINS, custom_objects, kind="regularizer")
+    except ValueError as exc:
+        if "Unknown regularizer" in str(exc):
+            raise ValueError(f"{exc} Valid regularizer names are: {_valid_names()}.") from None
+        raise
+    if isinstance(obj, type):
+        obj = obj()
+    return obj
+
+
+def get(identifier: Any) -> Optional[Callable]:
+    """Resolve None, a name ('l1', 'l2', 'l1_l2', ...), a config dict, a class or a callable.
+
+    Raises:
+        ValueError: unknown name (the message lists the valid names) or not callable.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, dict)):
+        obj = deserialize(identifier)
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"Could not interpret regularizer identifier {identifier!r}: expected one of "
+                         f"{_valid_names()}, a config dict or a callable f(weight) -> scalar.")
+    return obj
+
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
+           "orthogonal_regularizer", "get", "serialize", "deserialize"]
