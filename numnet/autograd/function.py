@@ -53,12 +53,15 @@ class Function:
             **params: non-differentiable settings passed to `forward` unchanged.
 
         Returns:
-            The output Tensor; it requires grad when any input does and recording is on.
+            The output Tensor; it requires grad when any input does, recording is on and
+            the result is floating point (integer/bool results are constants).
         """
         tensors = tuple(t if isinstance(t, Tensor) else as_tensor(t) for t in inputs)
         fn = cls()
         out = fn.forward(*[t.data for t in tensors], **params)
-        if grad_mode._state["enabled"]:
+        if not isinstance(out, np.ndarray):  # ufuncs turn 0-d results into NumPy scalars
+            out = np.asarray(out)
+        if grad_mode._state["enabled"] and out.dtype.kind == "f":  # int/bool results: no grad
             needs = tuple(t.requires_grad for t in tensors)
             if any(needs):
                 fn.inputs = tensors

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from numnet.autograd.function import Function, unbroadcast
-from numnet.autograd.tensor import Tensor
+from numnet.autograd.tensor import DEFAULT_FLOAT, Tensor
 
 __all__ = ["add", "subtract", "multiply", "divide", "true_divide", "power", "negative"]
 
@@ -108,12 +108,29 @@ class Negative(Function):
         return (-grad,)
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _number_with(num: Any, t: Tensor):
+    """Pair a Python number with tensor `t` without upcasting: a float tensor keeps its dtype,
+    an integer tensor keeps its dtype with an int, and goes to float32 with a float."""
+    kind = t.dtype.kind
+    if kind == "f":
+        return np.asarray(num, dtype=t.dtype), t
+    if isinstance(num, float):
+        return np.asarray(num, dtype=DEFAULT_FLOAT), Tensor._from_op(t.data.astype(DEFAULT_FLOAT), None)
+    if kind in "iu" and np.can_cast(np.min_scalar_type(num), t.dtype):
+        return np.asarray(num, dtype=t.dtype), t
+    return np.asarray(num), t
+
+
 def _scalar_safe(a: Any, b: Any):
-    """Convert Python-number operands to 0-d arrays of the other operand's float dtype."""
-    if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, Tensor) and b.dtype.kind == "f":
-        a = np.asarray(a, dtype=b.dtype)
-    if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor) and a.dtype.kind == "f":
-        b = np.asarray(b, dtype=a.dtype)
+    """Convert a Python-number operand to a 0-d array that does not upcast the tensor operand."""
+    if _is_number(a) and isinstance(b, Tensor):
+        a, b = _number_with(a, b)
+    elif _is_number(b) and isinstance(a, Tensor):
+        b, a = _number_with(b, a)
     return a, b
 
 
@@ -133,8 +150,13 @@ def multiply(x1: Any, x2: Any) -> Tensor:
 
 
 def divide(x1: Any, x2: Any) -> Tensor:
-    """Elementwise true division `x1 / x2` with broadcasting."""
-    return Divide.apply(*_scalar_safe(x1, x2))
+    """Elementwise true division `x1 / x2` with broadcasting (integers divide in float32)."""
+    a, b = _scalar_safe(x1, x2)
+    a_arr, b_arr = np.asarray(getattr(a, "data", a)), np.asarray(getattr(b, "data", b))
+    if a_arr.dtype.kind in "biu" and b_arr.dtype.kind in "biu":
+        a = Tensor._from_op(a_arr.astype(DEFAULT_FLOAT), None)
+        b = Tensor._from_op(b_arr.astype(DEFAULT_FLOAT), None)
+    return Divide.apply(a, b)
 
 
 true_divide = divide
