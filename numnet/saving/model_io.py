@@ -1,0 +1,480 @@
+"""Whole-model files and weights files in numnet's own HDF5 layout (see docs/saving.md).
+
+File layout (format version 1)::
+
+    /                       attrs: numnet_format ("model" or "weights"), format_version (1),
+                                   numnet_version (e.g. "0.1.0")
+    /model_config           uint8 dataset: UTF-8 JSON {"class_name", "config"[, "registered_name"]}
+    /build_config           uint8 JSON {"input_shape": ...} (only if the model was built)
+    /compile_config         uint8 JSON of model.get_compile_config() (only if compiled)
+    /model_weights          every weight (see numnet.saving.weights_io)
+    /optimizer              attrs class_name; datasets 0, 1, ...: optimizer.variables
+    /rng_state              uint8 JSON: bit-generator states of layers with their own RNG
+                            (Dropout), keyed by position in the flattened layer list
+
+Only ``/model_weights`` (and the root attributes) are present in a weights file.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional
+
+import numpy as np
+
+from numnet.saving import h5_io, keras_weights, weights_io
+from numnet.utils import serialization
+
+__all__ = ["FORMAT_VERSION", "save_model", "load_model", "save_weights", "load_weights"]
+
+FORMAT_VERSION = 1
+_WEIGHTS_SUFFIXES = (".h5", ".hdf5")
+_MODEL_SUFFIXES = (".h5", ".hdf5", ".keras")
+
+
+def _numnet_version() -> str:
+    import numnet
+
+    return str(getattr(numnet, "__version__", "unknown"))
+
+
+def _write_header(f: Any, kind: str) -> None:
+    f.attrs["numnet_format"] = np.bytes_(kind.encode("ascii"))
+    f.attrs["format_version"] = FORMAT_VERSION
+    f.attrs["numnet_version"] = np.bytes_(_numnet_version().encode("ascii"))
+
+
+def _check_suffix(path: str, suffixes: tuple, what: str) -> None:
+    if not path.lower().endswith(suffixes):
+        raise ValueError(f"{what}: the filepath must end in {' or '.join(suffixes)} (numnet writes HDF5), "
+                         f"got '{path}'")
+
+
+def _check_model(model: Any, what: str) -> None:
+    if not (hasattr(model, "weights") and hasattr(model, "layers") and hasattr(model, "name")):
+        raise TypeError(f"{what}: expected a numnet model, got {type(model).__name__}")
+
+
+def _read_header(f: Any, path: str) -> str:
+    kind = h5_io.read_str_attr(f, "numnet_format", path)
+    if kind not in ("model", "weights"):
+        raise h5_io.FileLayoutError(f"'{path}': root attribute 'numnet_format' must be 'model' or 'weights', "
+                                    f"found {kind!r}")
+    version = h5_io.read_attr(f, "format_version", path)
+    try:
+        version = int(np.asarray(version).item())
+    except (TypeError, ValueError):
+        raise h5_io.FileLayoutError(f"'{path}': root attribute 'format_version' must be an int, found "
+                                    f"{version!r:.50}") from None
+    if version > FORMAT_VERSION or version < 1:
+        raise h5_io.FileLayoutError(
+            f"'{path}' has numnet format version {version}, but this numnet ({_numnet_version()}) reads "
+            f"version {FORMAT_VERSION}; upgrade numnet to load it")
+    return kind
+
+
+# ------------------------------------------------------------------------------------------------
+# Weights
+# ------------------------------------------------------------------------------------------------
+def save_weights(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+    """Save every weight of `model` (trainable and not) to an HDF5 file, atomically.
+
+    Args:
+        model: a numnet model (or layer).
+        filepath: ending in ``.weights.h5``, ``.h5`` or ``.hdf5``.
+        overwrite: if False and the file exists, raise `FileExistsError`.
+        **kwargs: `max_shard_size=None` is accepted for Keras compatibility (no sharding).
+
+    Raises:
+        ValueError: the filepath does not end in .h5/.hdf5.
+        TypeError: an unknown keyword argument.
+    """
+    if kwargs.pop("max_shard_size", None) is not None:
+        raise ValueError("save_weights: numnet does not shard weight files; leave max_shard_size=None")
+    if kwargs:
+        raise TypeError(f"save_weights: unexpected keyword argument(s) {sorted(kwargs)}")
+    path = h5_io.check_filepath(filepath)
+    _check_suffix(path, _WEIGHTS_SUFFIXES, "save_weights")
+    _check_model(model, "save_weights")
+
+    def writer(f: Any) -> None:
+        _write_header(f, "weights")
+        weights_io.write_weights(f.create_group("model_weights"), model)
+        h5_io.write_digest(f)
+
+    h5_io.atomic_write(path, writer, overwrite=overwrite)
+
+
+def _read_weight_pairs(f: Any, model: Any, path: str) -> list:
+    layout, group = keras_weights.detect_layout(f, path)
+    if layout == keras_weights.NUMNET:
+        _read_header(f, path)
+        file_groups = weights_io.read_weights(h5_io.subgroup(f, "model_weights", path), path)
+        return weights_io.pair_by_position(weights_io.model_weight_groups(model), file_groups)
+    if layout == keras_weights.KERAS2:
+        return keras_weights.read_keras2_pairs(group, model, path)
+    return keras_weights.read_keras3_pairs(f, model, path)
+
+
+def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
+    """Load weights saved by numnet (weights or model file), Keras 3 or Keras 2 into `model`.
+
+    Everything is read and checked (presence and shape of every weight) before any value is
+    assigned; on error the model is unchanged.
+
+    Args:
+        model: a built numnet model with the same architecture as the saved one.
+        filepath: the HDF5 file; its layout is detected automatically.
+        skip_mismatch: skip layers whose weights are missing or differ in count/shape, with a
+            warning, instead of raising.
+
+    Raises:
+        FileNotFoundError: no such file.
+        OSError: not an HDF5 file, truncated or unreadable (`CorruptFileError`).
+        ValueError: unsafe content, a layout numnet does not know, or (without skip_mismatch)
+            an architecture mismatch naming the first layer/weight that differs with both shapes.
+        TypeError: an unknown keyword argument.
+    """
+    if kwargs:
+        raise TypeError(f"load_weights: unexpected keyword argument(s) {sorted(kwargs)}")
+    path = h5_io.check_filepath(filepath)
+    _check_model(model, "load_weights")
+    with h5_io.open_h5(path) as f:
+        pairs = _read_weight_pairs(f, model, path)
+    weights_io.require_built(model, path)
+    assignments = weights_io.match_groups(pairs, path, bool(skip_mismatch))
+    weights_io.assign_all(assignments)
+
+
+# ------------------------------------------------------------------------------------------------
+# Whole models
+# ------------------------------------------------------------------------------------------------
+def _all_layers(model: Any) -> List[Any]:
+    """The model and every nested layer (through the public `layers`), depth first, each once."""
+    out, seen, stack = [], set(), [model]
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        out.append(layer)
+        stack.extend(reversed(list(getattr(layer, "layers", []) or [])))
+    return out
+
+
+def _refuse_code(model: Any) -> None:
+    """Refuse layers holding Python functions: saving them would need code in the file."""
+    for layer in _all_layers(model):
+        fn = getattr(layer, "function", None)
+        if type(layer).__name__ == "Lambda" or (fn is not None and callable(fn) and not isinstance(fn, type)):
+            if fn is None or not callable(fn):
+                continue
+            registered = any(obj is fn for obj in serialization.get_custom_objects().values())
+            if not registered:
+                name = getattr(fn, "__name__", repr(fn))
+                raise ValueError(
+                    f"Cannot save layer '{layer.name}' ({type(layer).__name__}): it holds the Python function "
+                    f"{name!r}, and numnet never writes code into a file (loading it would run that code). "
+                    f"Decorate the function with @numnet.saving.register_serializable() and pass it again "
+                    f"at load time, or write the computation as a registered custom layer, or use "
+                    f"model.save_weights() and rebuild the model in code.")
+
+
+def _json_check(value: Any, what: str) -> Any:
+    def default(obj: Any) -> Any:
+        if isinstance(obj, np.generic):
+            return obj.item()
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+        if callable(obj):
+            raise ValueError(f"Cannot save the {what}: it contains the Python callable {obj!r:.80}, which numnet "
+                             f"never writes into a file. Register it with @numnet.saving.register_serializable() "
+                             f"and refer to it by name.")
+        raise ValueError(f"Cannot save the {what}: it contains {type(obj).__name__} {obj!r:.80}, which is not "
+                         f"JSON-serialisable")
+
+    return json.loads(json.dumps(value, default=default))
+
+
+def _model_config(model: Any) -> Dict[str, Any]:
+    try:
+        config = serialization.serialize(model)
+    except NotImplementedError as exc:
+        raise ValueError(f"Cannot save model '{model.name}' ({type(model).__name__}): {exc}. Use "
+                         f"save_weights() to save its weights only.") from None
+    if not isinstance(config, dict):
+        raise TypeError(f"save_model: {type(model).__name__} has no get_config(), so it cannot be rebuilt "
+                        f"from a file; use save_weights()")
+    return _json_check(config, f"config of model '{model.name}'")
+
+
+def _build_config(model: Any) -> Optional[Dict[str, Any]]:
+    shapes = getattr(model, "_build_shapes", None)
+    if not getattr(model, "built", False) or shapes is None:
+        return None
+    try:
+        return _json_check({"input_shape": shapes}, "build config")
+    except ValueError:
+        return None
+
+
+def _layer_generators(model: Any) -> List[tuple]:
+    """(position in the flattened layer list, generator) for layers with their own RNG (Dropout...)."""
+    out = []
+    for i, layer in enumerate(_all_layers(model)):
+        rng = getattr(layer, "_rng", None)
+        if isinstance(rng, np.random.Generator):
+            out.append((i, layer, rng))
+    return out
+
+
+def _rng_states(model: Any) -> Dict[str, Any]:
+    return {str(i): {"layer": layer.name, "state": rng.bit_generator.state}
+            for i, layer, rng in _layer_generators(model)}
+
+
+def _restore_rng_states(model: Any, states: Any, path: str) -> None:
+    """Put each layer's random generator back where it was when saved (exact resume of Dropout)."""
+    if states is None:
+        return
+    if not isinstance(states, dict):
+        raise ValueError(f"'{path}': rng_state must be a JSON object")
+    generators = {str(i): (layer, rng) for i, layer, rng in _layer_generators(model)}
+    checked = []
+    for key, entry in states.items():
+        if key not in generators or not isinstance(entry, dict) or not isinstance(entry.get("state"), dict):
+            raise ValueError(f"'{path}': rng_state entry {key!r} does not match a layer with a random generator")
+        layer, rng = generators[key]
+        state = entry["state"]
+        if state.get("bit_generator") != type(rng.bit_generator).__name__:
+            raise ValueError(f"'{path}': rng_state of layer '{layer.name}' is for bit generator "
+                             f"{state.get('bit_generator')!r:.40}, expected {type(rng.bit_generator).__name__}")
+        trial = type(rng.bit_generator)()
+        try:
+            trial.state = state
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise ValueError(f"'{path}': invalid rng_state for layer '{layer.name}': {exc}") from None
+        checked.append((rng, trial.state))
+    for rng, state in checked:
+        rng.bit_generator.state = state
+
+
+def _optimizer_state(model: Any) -> Optional[tuple]:
+    opt = getattr(model, "optimizer", None)
+    if opt is None or not hasattr(opt, "get_state"):
+        return None
+    arrays = [np.array(getattr(v, "data", v)) for v in opt.get_state()]
+    return type(opt).__name__, arrays
+
+
+def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+    """Save architecture, weights, compile configuration and optimizer state to one HDF5 file.
+
+    The file is written atomically (temp file + `os.replace`).
+
+    Args:
+        model: a numnet Sequential, functional or registered subclassed model.
+        filepath: ending in ``.h5``, ``.hdf5`` or ``.keras`` (the content is HDF5 in all cases).
+        overwrite: if False and the file exists, raise `FileExistsError`.
+        **kwargs: accepted for Keras compatibility (`zipped`, `include_optimizer`=True).
+
+    Raises:
+        ValueError: bad suffix; a layer holds a Python function (e.g. `Lambda`), or the
+            model's config cannot be represented as JSON.
+    """
+    path = h5_io.check_filepath(filepath)
+    _check_suffix(path, _MODEL_SUFFIXES, "save_model")
+    _check_model(model, "save_model")
+    include_optimizer = bool(kwargs.pop("include_optimizer", True))
+    kwargs.pop("zipped", None)
+    if kwargs:
+        raise TypeError(f"save_model: unexpected keyword argument(s) {sorted(kwargs)}")
+    _refuse_code(model)
+    config = _model_config(model)
+    build = _build_config(model)
+    compile_config = None
+    if getattr(model, "compiled", False) and hasattr(model, "get_compile_config"):
+        compile_config = model.get_compile_config()
+        if compile_config is not None:
+            compile_config = _json_check(compile_config, "compile config")
+    optimizer = _optimizer_state(model) if include_optimizer and compile_config is not None else None
+    rng_states = _rng_states(model)
+
+    def writer(f: Any) -> None:
+        _write_header(f, "model")
+        h5_io.write_json_dataset(f, "model_config", config)
+        if build is not None:
+            h5_io.write_json_dataset(f, "build_config", build)
+        if compile_config is not None:
+            h5_io.write_json_dataset(f, "compile_config", compile_config)
+        if rng_states:
+            h5_io.write_json_dataset(f, "rng_state", rng_states)
+        weights_io.write_weights(f.create_group("model_weights"), model)
+        if optimizer is not None:
+            g = f.create_group("optimizer")
+            g.attrs["class_name"] = np.bytes_(optimizer[0].encode("utf-8"))
+            g.attrs["variable_count"] = len(optimizer[1])
+            for i, arr in enumerate(optimizer[1]):
+                g.create_dataset(str(i), data=arr)
+        h5_io.write_digest(f)
+
+    h5_io.atomic_write(path, writer, overwrite=overwrite)
+
+
+def _read_model_file(path: str) -> Dict[str, Any]:
+    with h5_io.open_h5(path) as f:
+        if "numnet_format" not in f.attrs:
+            layout, _ = keras_weights.detect_layout(f, path)  # raises for unknown layouts
+            raise h5_io.FileLayoutError(
+                f"'{path}' is a {'Keras 2' if layout == keras_weights.KERAS2 else 'Keras 3'} weights file, not a "
+                f"numnet model file: build the same model in numnet and call model.load_weights('{path}')")
+        kind = _read_header(f, path)
+        if kind != "model":
+            raise h5_io.FileLayoutError(f"'{path}' is a numnet weights file (numnet_format='weights'), not a "
+                                        f"model file: build the model in code and call model.load_weights()")
+        out: Dict[str, Any] = {"model_config": h5_io.read_json_dataset(f, "model_config", path)}
+        for key in ("build_config", "compile_config", "rng_state"):
+            out[key] = h5_io.read_json_dataset(f, key, path) if key in f else None
+        out["weights"] = weights_io.read_weights(h5_io.subgroup(f, "model_weights", path), path)
+        opt = h5_io.subgroup(f, "optimizer", path, required=False)
+        if opt is not None:
+            keys = sorted(opt.keys(), key=lambda k: int(k) if k.isdigit() else -1)
+            if any(not k.isdigit() for k in keys) or [int(k) for k in keys] != list(range(len(keys))):
+                raise h5_io.FileLayoutError(f"'{path}': optimizer variables must be datasets named 0..n-1")
+            out["optimizer"] = [h5_io.read_dataset(opt, k, path) for k in keys]
+        else:
+            out["optimizer"] = None
+    return out
+
+
+def _check_config(config: Any, path: str) -> None:
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str) \
+            or not isinstance(config.get("config", {}), dict):
+        raise ValueError(f"'{path}': model_config must be an object with a string 'class_name' and an object "
+                         f"'config', found {str(config)[:200]}")
+
+
+def _build_model(config: Any, build_config: Any, custom_objects: Optional[Mapping[str, Any]], path: str) -> Any:
+    import numnet.layers
+    import numnet.models  # noqa: F401  (registers Model/Sequential/functional as numnet's own layers)
+
+    _check_config(config, path)
+    try:
+        with serialization.custom_object_scope(custom_objects):
+            model = numnet.layers.deserialize(config, custom_objects=custom_objects)
+            if not getattr(model, "built", False) and isinstance(build_config, dict) \
+                    and build_config.get("input_shape") is not None:
+                _build_from_shape(model, build_config["input_shape"])
+    except ValueError as exc:
+        if "custom_objects" in str(exc):
+            raise ValueError(f"Cannot load model from '{path}': {exc}") from None
+        raise ValueError(f"Cannot load model from '{path}': its config is invalid ({exc})") from exc
+    except Exception as exc:  # wrong-type config values surface as any error inside constructors
+        raise ValueError(f"Cannot load model from '{path}': its config is invalid "
+                         f"({type(exc).__name__}: {exc})") from exc
+    return model
+
+
+def _to_shape(value: Any) -> Any:
+    if isinstance(value, list) and all(v is None or isinstance(v, int) for v in value):
+        return tuple(value)
+    if isinstance(value, list):
+        return [_to_shape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_shape(v) for k, v in value.items()}
+    raise ValueError(f"build_config input_shape has an invalid entry {value!r:.80}")
+
+
+def _build_from_shape(model: Any, shape: Any) -> None:
+    shape = _to_shape(shape)
+    if hasattr(model, "build") and type(model).build is not _layer_build():
+        model.build(shape)
+    if not model.built or not model.weights:
+        from numnet.autograd import Tensor, no_grad
+
+        def zeros(s: Any) -> Any:
+            if isinstance(s, tuple):
+                if any(d is not None and (not isinstance(d, int) or d < 0 or d > 1 << 20) for d in s):
+                    raise ValueError(f"invalid input shape {s}")
+                return Tensor(np.zeros(tuple(1 if d is None else d for d in s), dtype=np.float32))
+            if isinstance(s, list):
+                return [zeros(x) for x in s]
+            return {k: zeros(v) for k, v in s.items()}
+
+        with no_grad():
+            model(zeros(shape), training=False)
+
+
+def _layer_build() -> Any:
+    from numnet.layers import Layer
+
+    return Layer.build
+
+
+def _restore_compile(model: Any, compile_config: Any, optimizer_state: Optional[List[np.ndarray]],
+                     custom_objects: Optional[Mapping[str, Any]], path: str) -> None:
+    if not isinstance(compile_config, dict):
+        raise ValueError(f"Cannot load model from '{path}': compile_config must be a JSON object, found "
+                         f"{type(compile_config).__name__}")
+    try:
+        with serialization.custom_object_scope(custom_objects):
+            model.compile_from_config(compile_config)
+    except Exception as exc:
+        hint = "" if "custom_objects" in str(exc) else " (load with compile=False to skip compiling)"
+        raise ValueError(f"Cannot load model from '{path}': could not compile it from the saved compile "
+                         f"configuration: {type(exc).__name__}: {exc}{hint}") from exc
+    opt = getattr(model, "optimizer", None)
+    if optimizer_state is None or opt is None:
+        return
+    try:
+        if not getattr(opt, "built", False):
+            opt.build(model.trainable_weights)
+        opt.set_state(list(optimizer_state))
+    except Exception as exc:
+        raise ValueError(f"Cannot load model from '{path}': the saved optimizer state does not fit the "
+                         f"optimizer ({type(exc).__name__}: {exc})") from exc
+
+
+def load_model(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None, compile: bool = True,
+               safe_mode: bool = True) -> Any:
+    """Load a model saved by `save_model` / `model.save`.
+
+    Only numnet's own classes, classes registered with `register_serializable` and
+    `custom_objects` are ever built; nothing in the file is unpickled or executed.
+
+    Args:
+        filepath: the HDF5 file.
+        custom_objects: dict name -> class/function for user layers, losses, metrics, activations.
+        compile: restore the compile configuration and optimizer state (if saved).
+        safe_mode: accepted for Keras compatibility; numnet is always safe (never runs file code).
+
+    Returns:
+        The model, with bit-identical weights (and compiled, when `compile` and it was compiled).
+
+    Raises:
+        FileNotFoundError: no such file.
+        OSError: not an HDF5 file, truncated or unreadable (`CorruptFileError`).
+        ValueError: unsafe content, another layout, an unknown class name (the message says to
+            pass `custom_objects` or register the class), or an invalid config.
+    """
+    path = h5_io.check_filepath(filepath)
+    if custom_objects is not None and not isinstance(custom_objects, Mapping):
+        raise TypeError(f"load_model: custom_objects must be a dict, got {type(custom_objects).__name__}")
+    data = _read_model_file(path)
+    from numnet.utils.random import global_rng
+
+    global_state = global_rng().bit_generator.state
+    try:  # building draws initial weights; leave the global stream (shuffling...) where it was
+        model = _build_model(data["model_config"], data["build_config"], custom_objects, path)
+    finally:
+        global_rng().bit_generator.state = global_state
+    pairs = weights_io.pair_by_position(weights_io.model_weight_groups(model), data["weights"])
+    try:
+        assignments = weights_io.match_groups(pairs, path, skip_mismatch=False)
+    except ValueError as exc:
+        raise ValueError(f"Cannot load model from '{path}': the weights do not fit the architecture in its "
+                         f"config: {exc}") from None
+    _restore_rng_states(model, data["rng_state"], path)
+    weights_io.assign_all(assignments)
+    if compile and data["compile_config"] is not None and hasattr(model, "compile_from_config"):
+        _restore_compile(model, data["compile_config"], data["optimizer"], custom_objects, path)
+    return model
