@@ -1,7 +1,26 @@
-"""numnet: a deep-learning framework on NumPy alone, with a Keras 3 API over its own autograd."""
+"""numnet: a deep-learning framework on NumPy alone, with a Keras 3 API over its own autograd.
+
+`import numnet as keras` gives the Keras names (`keras.Sequential`, `keras.layers.Dense`,
+`keras.optimizers.Adam`, ...); `numnet.Tensor` and `numnet.no_grad` give the PyTorch-like
+engine underneath.
+"""
 __version__ = "0.1.0"
 
-from numnet.autograd import Function, Tensor, Variable, enable_grad, is_grad_enabled, no_grad  # noqa: E402
-from numnet import ops  # noqa: E402
-from numnet import utils  # noqa: E402
-from numnet import datasets  # noqa: E402
+from numnet.autograd import Function, Tensor, Variable, enable_grad, is_grad_enabled, no_grad
+from numnet import ops
+from numnet import utils
+from numnet import activations, initializers, regularizers
+from numnet import layers
+from numnet import losses, metrics, optimizers, callbacks
+from numnet import models
+from numnet import saving
+from numnet import datasets
+from numnet.layers import Input, InputLayer, Layer
+from numnet.models import Model, Sequential
+
+__all__ = [
+    "Tensor", "Variable", "Function", "no_grad", "enable_grad", "is_grad_enabled",
+    "ops", "utils", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
+    "optimizers", "callbacks", "models", "saving", "datasets",
+    "Input", "InputLayer", "Layer", "Model", "Sequential",
+]
