@@ -35,15 +35,14 @@ class ReLU(_Elementwise):
         **kwargs: base `Layer` arguments.
 
     Raises:
-        ValueError: a negative `max_value` or `negative_slope`.
+        ValueError: a negative `max_value`, `negative_slope` or `threshold` (as Keras).
     """
 
     def __init__(self, max_value: Optional[float] = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any) -> None:
         max_value = _non_negative("ReLU", "max_value", max_value, allow_none=True)
         negative_slope = _non_negative("ReLU", "negative_slope", negative_slope)
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-            raise ValueError(f"ReLU: threshold must be a float, got threshold={threshold!r}")
+        threshold = _non_negative("ReLU", "threshold", threshold)
         super().__init__(**kwargs)
         self.max_value = max_value
         self.negative_slope = negative_slope

@@ -19,6 +19,7 @@ from numnet.utils.naming import to_snake_case, unique_name
 
 _call_context = threading.local()
 _BUILTIN_LAYERS: Dict[str, type] = {}
+_layers_with_losses: set = set()  # ids of layers holding add_loss values (may hold stale ids)
 
 
 def _context_stack() -> list:
@@ -321,10 +322,15 @@ class Layer:
     def add_loss(self, loss: Any) -> None:
         """Add a scalar loss term (e.g. an activity penalty) to the training loss of this call."""
         self._losses.append(loss if isinstance(loss, Tensor) else Tensor(loss))
+        _layers_with_losses.add(id(self))
 
     def _clear_losses(self) -> None:
+        if not _layers_with_losses:  # nothing to clear: skip walking the layers (hot path)
+            return
         for layer in self._flatten_layers():
-            layer._losses = []
+            if layer._losses:
+                layer._losses = []
+                _layers_with_losses.discard(id(layer))
 
     # ----- the contract subclasses implement -------------------------------------------------
     def build(self, input_shape: Any) -> None:

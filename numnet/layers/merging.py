@@ -9,7 +9,10 @@ from numnet import ops
 from numnet.autograd.tensor import Tensor
 from numnet.layers.layer import Layer
 
-__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+__all__ = [
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
+]
 
 
 def _is_shape(s: Any) -> bool:
@@ -184,3 +187,38 @@ class Concatenate(_Merge):
         config = super().get_config()
         config["axis"] = self.axis
         return config
+
+
+def add(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Functional form of `Add`: `Add(**kwargs)(inputs)`."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Functional form of `Subtract`: `Subtract(**kwargs)(inputs)`."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Functional form of `Multiply`: `Multiply(**kwargs)(inputs)`."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Functional form of `Average`: `Average(**kwargs)(inputs)`."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Functional form of `Maximum`: `Maximum(**kwargs)(inputs)`."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Functional form of `Minimum`: `Minimum(**kwargs)(inputs)`."""
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs: Sequence[Any], axis: int = -1, **kwargs: Any) -> Any:
+    """Functional form of `Concatenate`: `Concatenate(axis=axis, **kwargs)(inputs)`."""
+    return Concatenate(axis=axis, **kwargs)(inputs)

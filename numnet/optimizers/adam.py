@@ -1,0 +1,83 @@
+"""Adam (Kingma & Ba), with the AMSGrad variant, in Keras 3's form."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import numpy as np
+
+from numnet.optimizers.optimizer import Optimizer, _check_number
+
+
+def check_betas(owner: str, beta_1: float, beta_2: float, epsilon: float) -> None:
+    """Raise ValueError unless 0 <= beta_1, beta_2 < 1 and epsilon >= 0."""
+    _check_number(owner, "beta_1", beta_1, low=0, high=1, high_open=True)
+    _check_number(owner, "beta_2", beta_2, low=0, high=1, high_open=True)
+    _check_number(owner, "epsilon", epsilon, low=0)
+
+
+class Adam(Optimizer):
+    """Adam: adaptive moment estimation.
+
+    Update (Keras 3), with t = iterations + 1::
+
+        alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        m += (g - m) * (1 - beta_1);  v += (g**2 - v) * (1 - beta_2)
+        v_hat = max(v_hat, v)                 # amsgrad only; then v_hat replaces v
+        w -= m * alpha / (sqrt(v) + epsilon)
+
+    Args:
+        learning_rate: float >= 0 or a schedule (default 0.001).
+        beta_1, beta_2: moment decay rates in [0, 1) (defaults 0.9, 0.999).
+        epsilon: added to the denominator (default 1e-7).
+        amsgrad: use the AMSGrad variant.
+        **kwargs: the common optimizer arguments (see `Optimizer`).
+
+    Raises:
+        ValueError: an argument out of range.
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: Optional[float] = None,
+                 clipnorm: Optional[float] = None, clipvalue: Optional[float] = None,
+                 global_clipnorm: Optional[float] = None, name: str = "adam", **kwargs: Any) -> None:
+        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, name=name, **kwargs)
+        check_betas(type(self).__name__, beta_1, beta_2, epsilon)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = bool(amsgrad)
+
+    def build(self, variables: Any) -> None:
+        variables = list(variables)
+        super().build(variables)
+        self._momentums, self._velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
+        self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat") if self.amsgrad else []
+
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: Any) -> None:
+        w = variable.data
+        i = self._get_variable_index(variable)
+        dt = w.dtype.type
+        step = dt(self.iterations + 1)
+        alpha = learning_rate * np.sqrt(dt(1) - dt(self.beta_2) ** step) / (dt(1) - dt(self.beta_1) ** step)
+        m, v = self._momentums[i], self._velocities[i]
+        tmp = gradient - m
+        tmp *= 1 - self.beta_1
+        m += tmp
+        tmp = gradient * gradient
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
+        if self.amsgrad:
+            v_hat = self._velocity_hats[i]
+            np.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        denom = np.sqrt(v)
+        denom += self.epsilon
+        w -= (m * alpha) / denom
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                       "amsgrad": self.amsgrad})
+        return config
