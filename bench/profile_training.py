@@ -1,4 +1,4 @@
-"""Where numnet's training time goes: `python bench/profile.py [w1|w2] [--samples N]`.
+"""Where numnet's training time goes: `python bench/profile_training.py [w1|w2] [--samples N]`.
 
 Profiles one `fit` epoch of W1 (MLP) or W2 (CNN) with cProfile after a warm-up epoch and
 prints the functions with the most own time, plus the share spent inside BLAS matrix
