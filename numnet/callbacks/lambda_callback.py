@@ -19,9 +19,12 @@ class LambdaCallback(Callback):
     """A callback whose hooks are the functions given (same signatures as the `Callback` hooks).
 
     Args:
-        on_epoch_begin / on_epoch_end: `f(epoch, logs)`.
-        on_train_begin / on_train_end: `f(logs)`.
-        on_train_batch_begin / on_train_batch_end: `f(batch, logs)`.
+        on_epoch_begin: `f(epoch, logs)`.
+        on_epoch_end: `f(epoch, logs)`.
+        on_train_begin: `f(logs)`.
+        on_train_end: `f(logs)`.
+        on_train_batch_begin: `f(batch, logs)`.
+        on_train_batch_end: `f(batch, logs)`.
         **kwargs: any other hook by name (on_test_*, on_predict_*, on_batch_*).
 
     Raises:

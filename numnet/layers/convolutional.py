@@ -190,10 +190,14 @@ class Conv1D(BaseConv):
         groups: split the input channels into this many groups, each with filters/groups outputs.
         activation: activation name or callable (None: linear).
         use_bias: add a bias per filter.
-        kernel_initializer / bias_initializer: initializers of the `(k, in/groups, filters)`
+        kernel_initializer: initializers of the `(k, in/groups, filters)`
+        bias_initializer: initializers of the `(k, in/groups, filters)`
             kernel and `(filters,)` bias.
-        kernel_regularizer / bias_regularizer / activity_regularizer: penalties.
-        kernel_constraint / bias_constraint: callables applied after each update.
+        kernel_regularizer: penalties.
+        bias_regularizer: penalties.
+        activity_regularizer: penalties.
+        kernel_constraint: callables applied after each update.
+        bias_constraint: callables applied after each update.
         **kwargs: base `Layer` arguments.
 
     Raises:
@@ -217,10 +221,14 @@ class Conv2D(BaseConv):
         groups: split the input channels into this many groups, each with filters/groups outputs.
         activation: activation name or callable (None: linear).
         use_bias: add a bias per filter.
-        kernel_initializer / bias_initializer: initializers of the `(kh, kw, in/groups, filters)`
+        kernel_initializer: initializers of the `(kh, kw, in/groups, filters)`
+        bias_initializer: initializers of the `(kh, kw, in/groups, filters)`
             kernel and `(filters,)` bias.
-        kernel_regularizer / bias_regularizer / activity_regularizer: penalties.
-        kernel_constraint / bias_constraint: callables applied after each update.
+        kernel_regularizer: penalties.
+        bias_regularizer: penalties.
+        activity_regularizer: penalties.
+        kernel_constraint: callables applied after each update.
+        bias_constraint: callables applied after each update.
         **kwargs: base `Layer` arguments.
 
     Raises:

@@ -125,10 +125,14 @@ class BatchNormalization(Layer):
         epsilon: added to the variance.
         center: learn an offset `beta`.
         scale: learn a scale `gamma`.
-        beta_initializer / gamma_initializer / moving_mean_initializer /
-            moving_variance_initializer: initializers of the four weights.
-        beta_regularizer / gamma_regularizer: penalties.
-        beta_constraint / gamma_constraint: callables applied after each update.
+        beta_initializer: initializer of `beta`.
+        gamma_initializer: initializer of `gamma`.
+        moving_mean_initializer: initializer of `moving_mean`.
+        moving_variance_initializer: initializer of `moving_variance`.
+        beta_regularizer: penalties.
+        gamma_regularizer: penalties.
+        beta_constraint: callables applied after each update.
+        gamma_constraint: callables applied after each update.
         **kwargs: base `Layer` arguments.
 
     Weights, in order: gamma, beta (trainable), moving_mean, moving_variance (non-trainable).
@@ -243,9 +247,12 @@ class LayerNormalization(Layer):
         scale: learn a scale `gamma`.
         rms_scaling: if True, ignore center/scale and return `x * gamma / sqrt(var + epsilon)`
             (Keras's definition, with the variance about the mean).
-        beta_initializer / gamma_initializer: initializers.
-        beta_regularizer / gamma_regularizer: penalties.
-        beta_constraint / gamma_constraint: callables applied after each update.
+        beta_initializer: initializers.
+        gamma_initializer: initializers.
+        beta_regularizer: penalties.
+        gamma_regularizer: penalties.
+        beta_constraint: callables applied after each update.
+        gamma_constraint: callables applied after each update.
         **kwargs: base `Layer` arguments.
 
     Raises:

@@ -76,7 +76,9 @@ class Hinge(LossFunctionWrapper):
     """Hinge loss ``maximum(1 - y_true * y_pred, 0)`` with -1/1 (or 0/1) targets.
 
     Args:
-        reduction, name, dtype: as `numnet.losses.Loss`.
+        reduction: as `numnet.losses.Loss`.
+        name: as `numnet.losses.Loss`.
+        dtype: as `numnet.losses.Loss`.
     """
 
     def __init__(self, reduction: Optional[str] = "sum_over_batch_size", name: str = "hinge",

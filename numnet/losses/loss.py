@@ -254,7 +254,9 @@ class LossFunctionWrapper(Loss):
 
     Args:
         fn: the per-sample loss function.
-        reduction, name, dtype: as `Loss`.
+        reduction: as `Loss`.
+        name: as `Loss`.
+        dtype: as `Loss`.
         **kwargs: extra arguments passed to `fn` (and stored in the config).
     """
 

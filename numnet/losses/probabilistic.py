@@ -147,7 +147,9 @@ class BinaryCrossentropy(LossFunctionWrapper):
         from_logits: whether y_pred holds logits (the stable fused path) rather than probabilities.
         label_smoothing: in [0, 1]; targets become ``y * (1 - s) + 0.5 * s``.
         axis: the axis the elementwise losses are averaged over (default -1).
-        reduction, name, dtype: as `numnet.losses.Loss`.
+        reduction: as `numnet.losses.Loss`.
+        name: as `numnet.losses.Loss`.
+        dtype: as `numnet.losses.Loss`.
     """
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -167,7 +169,9 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         from_logits: whether y_pred holds logits.
         label_smoothing: in [0, 1]; targets become ``y * (1 - s) + s / num_classes``.
         axis: the class axis (default -1).
-        reduction, name, dtype: as `numnet.losses.Loss`.
+        reduction: as `numnet.losses.Loss`.
+        name: as `numnet.losses.Loss`.
+        dtype: as `numnet.losses.Loss`.
     """
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -190,7 +194,9 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
     Args:
         from_logits: whether y_pred holds logits.
         ignore_class: a class id to ignore (e.g. -1 or 255 for "void" pixels), or None.
-        reduction, name, dtype: as `numnet.losses.Loss`.
+        reduction: as `numnet.losses.Loss`.
+        name: as `numnet.losses.Loss`.
+        dtype: as `numnet.losses.Loss`.
     """
 
     def __init__(self, from_logits: bool = False, ignore_class: Optional[int] = None,

@@ -114,7 +114,8 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     """Per-sample Huber loss: mean of ``0.5 e^2`` where ``|e| <= delta``, else ``delta |e| - 0.5 delta^2``.
 
     Args:
-        y_true, y_pred: as `mean_squared_error`.
+        y_true: as `mean_squared_error`.
+        y_pred: as `mean_squared_error`.
         delta: where the loss turns from quadratic to linear.
     """
     return per_sample_loss("huber", _huber_kernel, y_true, y_pred, delta=float(delta))
@@ -129,7 +130,8 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     """Per-sample ``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (norms floored at 1e-7).
 
     Args:
-        y_true, y_pred: as `mean_squared_error`.
+        y_true: as `mean_squared_error`.
+        y_pred: as `mean_squared_error`.
         axis: the features axis.
     """
     return per_sample_loss("cosine_similarity", _cosine_kernel, y_true, y_pred, axis=axis)
@@ -186,7 +188,9 @@ class Huber(LossFunctionWrapper):
 
     Args:
         delta: the switch point (default 1.0).
-        reduction, name, dtype: as `MeanSquaredError`.
+        reduction: as `MeanSquaredError`.
+        name: as `MeanSquaredError`.
+        dtype: as `MeanSquaredError`.
     """
 
     def __init__(self, delta: float = 1.0, reduction: Optional[str] = "sum_over_batch_size",
@@ -207,7 +211,9 @@ class CosineSimilarity(LossFunctionWrapper):
 
     Args:
         axis: the features axis (default -1).
-        reduction, name, dtype: as `MeanSquaredError`.
+        reduction: as `MeanSquaredError`.
+        name: as `MeanSquaredError`.
+        dtype: as `MeanSquaredError`.
     """
 
     def __init__(self, axis: int = -1, reduction: Optional[str] = "sum_over_batch_size",

@@ -161,7 +161,8 @@ class TruePositives(_ConfusionCount):
 
     Args:
         thresholds: a float or list of floats in [0, 1] (default 0.5); one count per threshold.
-        name, dtype: see `numnet.metrics.Metric`.
+        name: see `numnet.metrics.Metric`.
+        dtype: see `numnet.metrics.Metric`.
     """
 
     _key = "tp"
@@ -227,7 +228,8 @@ class Precision(_PrecisionRecall):
             With several thresholds `result()` returns an array, one value per threshold.
         top_k: only the k highest-scoring classes of each sample count as predicted positive.
         class_id: compute the metric for this class only.
-        name, dtype: see `numnet.metrics.Metric` (default name "precision").
+        name: see `numnet.metrics.Metric` (default name "precision").
+        dtype: see `numnet.metrics.Metric` (default name "precision").
     """
 
     def __init__(self, thresholds: Any = None, top_k: Optional[int] = None, class_id: Optional[int] = None,
@@ -261,7 +263,8 @@ class AUC(Metric):
         num_thresholds: > 1 (default 200).
         curve: "ROC" (default) or "PR".
         summation_method: "interpolation" (default), "minoring" or "majoring".
-        name, dtype: see `numnet.metrics.Metric` (default name "auc").
+        name: see `numnet.metrics.Metric` (default name "auc").
+        dtype: see `numnet.metrics.Metric` (default name "auc").
         thresholds: explicit thresholds in [0, 1] (overrides num_thresholds).
         multi_label: one curve per label (last axis), averaged (weighted by `label_weights`).
         num_labels: number of labels (multi_label; otherwise taken from the first batch).

@@ -32,7 +32,9 @@ class CategoricalCrossentropy(MeanMetricWrapper):
     Args:
         name: default "categorical_crossentropy".
         dtype: see `numnet.metrics.Metric`.
-        from_logits, label_smoothing, axis: as `numnet.losses.CategoricalCrossentropy`.
+        from_logits: as `numnet.losses.CategoricalCrossentropy`.
+        label_smoothing: as `numnet.losses.CategoricalCrossentropy`.
+        axis: as `numnet.losses.CategoricalCrossentropy`.
     """
 
     def __init__(self, name: str = "categorical_crossentropy", dtype: Any = None, from_logits: bool = False,
@@ -47,7 +49,8 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     Args:
         name: default "sparse_categorical_crossentropy".
         dtype: see `numnet.metrics.Metric`.
-        from_logits, axis: as `numnet.losses.sparse_categorical_crossentropy`.
+        from_logits: as `numnet.losses.sparse_categorical_crossentropy`.
+        axis: as `numnet.losses.sparse_categorical_crossentropy`.
     """
 
     def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: Any = None,

@@ -70,11 +70,12 @@ class Model(Trainer, Layer):
     * subclassing: ``class MyModel(Model)`` creating layers in ``__init__`` (after
       ``super().__init__()``) and computing in ``call(inputs, training=None)``.
 
-    Args:
-        inputs / outputs: (functional form) symbolic tensors, or lists/dicts of them.
-        name: model name (default generated: "model", "model_1", ... or the class name).
-        trainable: whether training updates the weights.
-        dtype: float dtype of the model's own computations (default "float32").
+    Constructor arguments, positional or by keyword:
+
+    * ``inputs``, ``outputs`` (functional form): symbolic tensors, or lists/dicts of them;
+    * ``name``: model name (default generated: "model", "model_1", ... or the class name);
+    * ``trainable``: whether training updates the weights;
+    * ``dtype``: float dtype of the model's own computations (default "float32").
 
     Raises:
         TypeError: an unknown keyword argument.

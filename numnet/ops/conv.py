@@ -401,7 +401,10 @@ def depthwise_conv(
     Args:
         inputs: ``(N, W, C)`` or ``(N, H, W, C)`` (``(N, C, ...)`` with channels_first).
         kernel: ``(k, C, M)`` or ``(kh, kw, C, M)``: M output channels per input channel.
-        strides, padding, data_format, dilation_rate: as in `conv`.
+        strides: as in `conv`.
+        padding: as in `conv`.
+        data_format: as in `conv`.
+        dilation_rate: as in `conv`.
 
     Returns:
         ``(..., C*M)`` outputs; channel ``c*M + m`` is input channel c convolved with kernel[..., c, m].

@@ -648,7 +648,8 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
 
     Args:
         x: input tensor.
-        x_min, x_max: bounds (numbers or arrays broadcastable to x; not differentiated).
+        x_min: bounds (numbers or arrays broadcastable to x; not differentiated).
+        x_max: bounds (numbers or arrays broadcastable to x; not differentiated).
     """
     return Clip.apply(x, x_min=_values(x_min) if isinstance(x_min, Tensor) else x_min,
                       x_max=_values(x_max) if isinstance(x_max, Tensor) else x_max)

@@ -41,6 +41,17 @@ class GetItem(Function):
         return (full,)
 
 
-def get_item(x: Any, index: Any) -> Tensor:
-    """Return `x[index]`; repeated advanced indices accumulate their gradients."""
-    return GetItem.apply(x, index=_normalize_index(index))
+def get_item(x: Any, key: Any) -> Tensor:
+    """Return `x[key]` (argument named as in `keras.ops.get_item`).
+
+    Args:
+        x: input tensor.
+        key: a basic or advanced NumPy index (ints, slices, Ellipsis, None, int arrays, masks).
+
+    Returns:
+        The selected values; repeated advanced indices accumulate their gradients.
+
+    Raises:
+        IndexError: the key does not fit the shape of `x`.
+    """
+    return GetItem.apply(x, index=_normalize_index(key))

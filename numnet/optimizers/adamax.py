@@ -17,7 +17,8 @@ class Adamax(Optimizer):
 
     Args:
         learning_rate: float >= 0 or a schedule (default 0.001).
-        beta_1, beta_2: decay rates in [0, 1) (defaults 0.9, 0.999).
+        beta_1: decay rates in [0, 1) (defaults 0.9, 0.999).
+        beta_2: decay rates in [0, 1) (defaults 0.9, 0.999).
         epsilon: (default 1e-7).
         **kwargs: the common optimizer arguments (see `Optimizer`).
     """

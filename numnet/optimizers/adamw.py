@@ -12,7 +12,10 @@ class AdamW(Adam):
     Args:
         learning_rate: float >= 0 or a schedule (default 0.001).
         weight_decay: the decay factor (default 0.004; must be a number).
-        beta_1, beta_2, epsilon, amsgrad: as `Adam`.
+        beta_1: as `Adam`.
+        beta_2: as `Adam`.
+        epsilon: as `Adam`.
+        amsgrad: as `Adam`.
         **kwargs: the common optimizer arguments (see `Optimizer`).
 
     Raises:

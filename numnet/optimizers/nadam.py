@@ -22,7 +22,9 @@ class Nadam(Optimizer):
 
     Args:
         learning_rate: float >= 0 or a schedule (default 0.001).
-        beta_1, beta_2, epsilon: as `Adam` (defaults 0.9, 0.999, 1e-7).
+        beta_1: as `Adam` (defaults 0.9, 0.999, 1e-7).
+        beta_2: as `Adam` (defaults 0.9, 0.999, 1e-7).
+        epsilon: as `Adam` (defaults 0.9, 0.999, 1e-7).
         **kwargs: the common optimizer arguments (see `Optimizer`).
     """
 

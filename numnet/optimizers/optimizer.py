@@ -4,8 +4,9 @@ accumulation, schedules) with in-place NumPy updates and a PyTorch-style `step()
 Per apply, in Keras's order: gradients are clipped (`clipnorm` per variable,
 `global_clipnorm` over all, or `clipvalue`), weight decay ``w -= w * weight_decay * lr``
 is applied, the subclass's `update_step` runs for each (gradient, variable), variable
-constraints are applied, the EMA is updated, and `iterations` grows by one. The learning
-rate of a step is the float, or the schedule evaluated at `iterations` before the increment.
+constraints are applied, the EMA is updated, and the call counter grows by one. The learning
+rate of a step is the float, or the schedule evaluated at the call count before the increment
+(with gradient accumulation `iterations` is calls // steps, as in Keras).
 
 State (`variables`) is a list of NumPy arrays in Keras's order: the iteration count
 (int64 scalar), the learning rate (float32 scalar; only when it was given as a number),
@@ -130,12 +131,19 @@ class Optimizer:
     # ----- learning rate and counters ------------------------------------------------------
     @property
     def iterations(self) -> int:
-        """The number of updates applied so far."""
+        """The number of updates applied so far.
+
+        With `gradient_accumulation_steps`, as in Keras, this counts real updates (calls //
+        steps); Adam-style bias corrections and the EMA use it, while a learning-rate schedule
+        sees the number of `apply` calls.
+        """
+        if self.gradient_accumulation_steps:
+            return int(self._iterations) // self.gradient_accumulation_steps
         return int(self._iterations)
 
     @property
     def learning_rate(self) -> np.float32:
-        """The current learning rate (a schedule is evaluated at `iterations`).
+        """The current learning rate (a schedule is evaluated at the number of `apply` calls so far).
 
         Setting a number stores it (ValueError if negative); setting a schedule or callable
         replaces the rate. As in Keras, an optimizer created with a schedule cannot be given
@@ -164,7 +172,7 @@ class Optimizer:
         if isinstance(lr, np.ndarray):
             return lr[()]
         if isinstance(lr, _schedules.LearningRateSchedule):
-            return np.float32(lr(self.iterations))
+            return np.float32(lr(int(self._iterations)))
         return np.float32(lr())
 
     # ----- building ------------------------------------------------------------------------
@@ -357,7 +365,7 @@ class Optimizer:
         if self.gradient_accumulation_steps:
             steps = self.gradient_accumulation_steps
             accs = [self._accumulators[i] for i, _ in pairs]
-            if (self.iterations + 1) % steps == 0:
+            if (int(self._iterations) + 1) % steps == 0:
                 grads = [(g + acc) / np.asarray(steps, dtype=g.dtype) for g, acc in zip(grads, accs)]
                 self._update(grads, pairs)
                 for acc in self._accumulators:

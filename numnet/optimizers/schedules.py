@@ -126,8 +126,12 @@ class PolynomialDecay(LearningRateSchedule):
     (or, with `cycle`, decay_steps stretched to the next multiple above step).
 
     Args:
-        initial_learning_rate, decay_steps (> 0), end_learning_rate (default 1e-4), power (1.0),
-        cycle (False), name.
+        initial_learning_rate: the rate at step 0.
+        decay_steps: steps over which the rate falls to `end_learning_rate` (> 0).
+        end_learning_rate: the final rate (default 1e-4).
+        power: exponent of the polynomial (default 1.0: linear).
+        cycle: restart the decay beyond `decay_steps` (default False).
+        name: schedule name.
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
@@ -163,7 +167,11 @@ class InverseTimeDecay(LearningRateSchedule):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (the ratio floored if `staircase`).
 
     Args:
-        initial_learning_rate, decay_steps (> 0), decay_rate, staircase (False), name.
+        initial_learning_rate: the rate at step 0.
+        decay_steps: the decay period (> 0).
+        decay_rate: the decay factor.
+        staircase: decay in discrete steps (default False).
+        name: schedule name.
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
@@ -247,7 +255,12 @@ class CosineDecayRestarts(LearningRateSchedule):
     """Cosine decay with warm restarts (SGDR): periods grow by `t_mul`, peaks shrink by `m_mul`.
 
     Args:
-        initial_learning_rate, first_decay_steps (> 0), t_mul (2.0), m_mul (1.0), alpha (0.0), name.
+        initial_learning_rate: the rate at step 0.
+        first_decay_steps: length of the first period (> 0).
+        t_mul: factor by which each period is longer than the previous (default 2.0).
+        m_mul: factor by which each restart's rate is lower than the previous (default 1.0).
+        alpha: minimum rate as a fraction of `initial_learning_rate` (default 0.0).
+        name: schedule name.
     """
 
     def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0, m_mul: float = 1.0,
