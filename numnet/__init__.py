@@ -6,6 +6,10 @@ engine underneath.
 """
 __version__ = "0.1.0"
 
+from numnet.utils.memory import tune_malloc as _tune_malloc
+
+_tune_malloc()  # glibc only: reuse heap memory for large arrays (see numnet/utils/memory.py)
+
 from numnet.autograd import Function, Tensor, Variable, enable_grad, is_grad_enabled, no_grad
 from numnet import ops
 from numnet import utils

@@ -1,4 +1,8 @@
-"""BackupAndRestore: a fit killed midway (a real killed process) resumes and ends with the exact weights."""
+"""BackupAndRestore: a fit killed midway (a real killed process) resumes and ends with the exact weights.
+
+The model has Dropout layers (seeded and unseeded) and the data is shuffled, so the resumed run
+is only exact if the backup restores every random state.
+"""
 import json
 import os
 import signal
@@ -20,7 +24,7 @@ SCRIPT = textwrap.dedent("""
     import json, os, signal, sys
     import numpy as np
     from numnet import callbacks, optimizers
-    from numnet.layers import Dense, Input
+    from numnet.layers import Dense, Dropout, Input
     from numnet.models import Sequential
     from numnet.utils import set_random_seed
 
@@ -30,7 +34,10 @@ SCRIPT = textwrap.dedent("""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(96, 4)).astype(np.float32)
     y = (x[:, :1] * 2 - x[:, 1:2] + 0.1 * rng.normal(size=(96, 1))).astype(np.float32)
-    model = Sequential([Input((4,)), Dense(8, activation="tanh"), Dense(1)])
+    # Dropout without a seed draws from the global generator at call time, the seeded one from its
+    # own generator: the backup must hold both random states for the resumed run to be exact.
+    model = Sequential([Input((4,)), Dense(8, activation="tanh"), Dropout(0.3), Dense(8, activation="tanh"),
+                        Dropout(0.2, seed=5), Dense(1)])
     model.compile(optimizers.Adam(learning_rate=0.01), "mse")
 
     class Killer(callbacks.Callback):

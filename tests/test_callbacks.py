@@ -1,5 +1,6 @@
 """Callbacks: hooks, History, EarlyStopping, ModelCheckpoint, LR callbacks, CSVLogger, TerminateOnNaN."""
 import csv
+import inspect
 import os
 import warnings
 
@@ -204,7 +205,8 @@ def test_model_checkpoint_every_epoch_whole_model_and_threshold(tmp_path):
 def test_reduce_lr_on_plateau_changes_the_learning_rate_as_specified():
     x, y = regression()
     model = small_model(lr=0.1)
-    rlr = callbacks.ReduceLROnPlateau(monitor="score", factor=0.5, patience=2, cooldown=1, min_lr=0.02, min_delta=0.0)
+    rlr = callbacks.ReduceLROnPlateau(monitor="score", factor=0.5, patience=2, cooldown=1, min_lr=0.02, min_delta=0.0,
+                                      mode="min")
     seq = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     h = model.fit(x, y, epochs=8, verbose=0, callbacks=[scripted("score", seq), rlr]).history
     # logged: the rate used during the epoch. Reductions after epochs 3, 5, 7 (1-based): patience 2 with a
@@ -213,6 +215,22 @@ def test_reduce_lr_on_plateau_changes_the_learning_rate_as_specified():
     assert float(model.optimizer.learning_rate) == pytest.approx(0.02)
     with pytest.raises(ValueError, match="factor"):
         callbacks.ReduceLROnPlateau(factor=1.5)
+
+
+def test_reduce_lr_on_plateau_mode_auto_and_min_delta():
+    x, y = regression()
+    # accuracy-like -> max: a rising value is an improvement, a falling one is not
+    model = small_model(lr=0.1)
+    rlr = callbacks.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=1)
+    h = model.fit(x, y, epochs=4, verbose=0, callbacks=[scripted("val_accuracy", [0.5, 0.6, 0.55, 0.7]), rlr]).history
+    np.testing.assert_allclose(h["learning_rate"], [0.1, 0.1, 0.1, 0.05], rtol=1e-6)
+    # loss-like -> min; an improvement smaller than min_delta (default 1e-4) does not count
+    model = small_model(lr=0.1)
+    rlr = callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)
+    h = model.fit(x, y, epochs=3, verbose=0, callbacks=[scripted("val_loss", [1.0, 0.99995, 0.5]), rlr]).history
+    np.testing.assert_allclose(h["learning_rate"], [0.1, 0.1, 0.05], rtol=1e-6)
+    with pytest.raises(ValueError, match="maximized or minimized"):
+        small_model().fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ReduceLROnPlateau(monitor="zorglub")])
 
 
 def test_learning_rate_scheduler_sets_the_rate_each_epoch():
@@ -243,6 +261,11 @@ def test_terminate_on_nan_stops_a_diverging_run(capsys):
     assert len(history.epoch) == 1 and len(batches) < 32
     assert not np.isfinite(batches[-1]) and np.all(np.isfinite(batches[:-1]))
     assert "Invalid loss, terminating training" in capsys.readouterr().out
+    model = small_model(lr=1e6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch"):
+            model.fit(x, y, batch_size=8, epochs=20, verbose=0, callbacks=[callbacks.TerminateOnNaN(raise_error=True)])
 
 
 def test_csv_logger_file_parses(tmp_path):
@@ -261,8 +284,86 @@ def test_csv_logger_file_parses(tmp_path):
     assert len(lines) == 6 and lines[0] == "epoch,loss,val_loss" and lines[-1].startswith("1;")
 
 
+def test_csv_logger_reserves_val_columns_when_the_first_epoch_has_none(tmp_path):
+    x, y = regression()
+    path = tmp_path / "log.csv"
+    history = small_model().fit(x, y, epochs=4, validation_data=(x, y), validation_freq=2, verbose=0,
+                                callbacks=[callbacks.CSVLogger(path)])
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["epoch", "loss", "val_loss"]
+    assert [r["val_loss"] for r in rows[::2]] == ["NA", "NA"]
+    np.testing.assert_allclose([float(r["val_loss"]) for r in rows[1::2]], history.history["val_loss"], rtol=1e-12)
+
+
 def test_history_records_logs_added_by_other_callbacks():
     x, y = regression()
     model = small_model()
     h = model.fit(x, y, epochs=2, verbose=0, callbacks=[scripted("extra", [3, 4])])
     assert h.history["extra"] == [3, 4]
+
+
+# ----- Keras arguments and mode="auto" ---------------------------------------------------------
+KERAS_SIGNATURES = {  # Keras 3 argument names and defaults, in order
+    "EarlyStopping": [("monitor", "val_loss"), ("min_delta", 0), ("patience", 0), ("verbose", 0), ("mode", "auto"),
+                      ("baseline", None), ("restore_best_weights", False), ("start_from_epoch", 0)],
+    "ModelCheckpoint": [("filepath", inspect.Parameter.empty), ("monitor", "val_loss"), ("verbose", 0),
+                        ("save_best_only", False), ("save_weights_only", False), ("mode", "auto"),
+                        ("save_freq", "epoch"), ("initial_value_threshold", None)],
+    "ReduceLROnPlateau": [("monitor", "val_loss"), ("factor", 0.1), ("patience", 10), ("verbose", 0), ("mode", "auto"),
+                          ("min_delta", 1e-4), ("cooldown", 0), ("min_lr", 0.0)],
+    "LearningRateScheduler": [("schedule", inspect.Parameter.empty), ("verbose", 0)],
+    "CSVLogger": [("filename", inspect.Parameter.empty), ("separator", ","), ("append", False)],
+    "TerminateOnNaN": [("raise_error", False)],
+    "BackupAndRestore": [("backup_dir", inspect.Parameter.empty), ("save_freq", "epoch"),
+                         ("double_checkpoint", False), ("delete_checkpoint", True)],
+    "LambdaCallback": [("on_epoch_begin", None), ("on_epoch_end", None), ("on_train_begin", None),
+                       ("on_train_end", None), ("on_train_batch_begin", None), ("on_train_batch_end", None)],
+    "History": [], "ProgbarLogger": [], "Callback": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_SIGNATURES))
+def test_callback_arguments_and_defaults_are_keras(name):
+    params = [p for p in inspect.signature(getattr(callbacks, name)).parameters.values()
+              if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    assert [(p.name, p.default) for p in params] == KERAS_SIGNATURES[name]
+
+
+@pytest.mark.parametrize("monitor, expected", [
+    ("loss", "min"), ("val_loss", "min"), ("val_out_a_loss", "min"), ("val_mae", "min"),
+    ("mean_squared_error", "min"), ("val_sparse_categorical_crossentropy", "min"),
+    ("accuracy", "max"), ("val_acc", "max"), ("val_out_b_accuracy", "max"), ("auc", "max"),
+    ("val_precision", "max"), ("recall", "max"), ("top_k_categorical_accuracy", "max"), ("zorglub", None),
+])
+def test_infer_direction_from_the_name(monitor, expected):
+    from numnet.callbacks.monitor_callback import infer_direction
+
+    assert infer_direction(monitor) == expected
+
+
+def test_mode_auto_takes_the_direction_from_the_models_metric_objects():
+    from numnet import metrics
+    from numnet.callbacks.monitor_callback import infer_direction
+
+    x, y = regression()
+    model = small_model()
+    model.compile(optimizers.SGD(0.01), "mse", metrics=[metrics.MeanAbsoluteError(name="score")])
+    model.fit(x, y, epochs=1, verbose=0)
+    assert infer_direction("val_score", model) == "min"  # the metric object says "down"
+
+
+@pytest.mark.parametrize("monitor, values, saved", [
+    ("val_loss", [0.5, 0.7, 0.4], ["e1", "e3"]),
+    ("val_accuracy", [0.5, 0.7, 0.4], ["e1", "e2"]),
+])
+def test_model_checkpoint_mode_auto(tmp_path, monitor, values, saved):
+    x, y = regression()
+    model = small_model()
+    ckpt = callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}.weights.h5"), monitor=monitor, save_best_only=True,
+                                     save_weights_only=True)
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[scripted(monitor, values), ckpt])
+    assert sorted(p[:-len(".weights.h5")] for p in os.listdir(tmp_path)) == saved
+    with pytest.raises(ValueError, match="maximized or minimized"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[scripted("zorglub", [1.0]), callbacks.ModelCheckpoint(
+            str(tmp_path / "z.weights.h5"), monitor="zorglub", save_best_only=True, save_weights_only=True)])

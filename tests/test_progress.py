@@ -97,3 +97,70 @@ def test_number_formatting():
     assert format_logs({"loss": 1.0, "acc": 0.5}) == "loss: 1.0000 - acc: 0.5000"
     with pytest.raises(ValueError, match="verbose"):
         resolve_verbose(3)
+
+
+PTY_SCRIPT = r"""
+import fcntl, json, struct, sys, termios
+import numpy as np
+from numnet import optimizers
+from numnet.layers import Dense, Input
+from numnet.models import Sequential
+from numnet.utils import set_random_seed
+
+def set_width(columns):
+    fcntl.ioctl(sys.stdout.fileno(), termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(64, 2)).astype(np.float32)
+y = (x[:, 0] > 0).astype(np.int64)
+for columns in (0, 50):  # a pty reporting no width, and a narrow terminal
+    set_width(columns)
+    set_random_seed(0)
+    model = Sequential([Input((2,)), Dense(3, activation="softmax")])
+    model.compile(optimizers.Adam(0.01), "sparse_categorical_crossentropy", ["accuracy"])
+    history = model.fit(x, y, epochs=2, batch_size=8, validation_data=(x, y))  # verbose="auto"
+    model.evaluate(x, y, verbose=1)
+    sys.stdout.write("HISTORY " + json.dumps(history.history) + "\n")
+"""
+
+
+def test_real_terminal_shows_tqdm_bars_whose_final_lines_keep_every_value(tmp_path):
+    pty = pytest.importorskip("pty")
+    import json
+    import os
+    import subprocess
+
+    script = tmp_path / "train.py"
+    script.write_text(PTY_SCRIPT)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, str(script)], stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0, b"".join(chunks).decode(errors="replace")
+    out = b"".join(chunks).decode().replace("\r\n", "\n")
+    runs = out.split("HISTORY ")
+    assert len(runs) == 3
+    for i, run in enumerate(runs[:2]):
+        history = json.loads(runs[i + 1].split("\n")[0])
+        assert "Epoch 1/2\n" in run and "Epoch 2/2\n" in run
+        epochs = run.split("Epoch 2/2\n")
+        for epoch, text in enumerate([epochs[0].split("Epoch 1/2\n")[1], epochs[1]]):
+            lines = text.split("\n")
+            assert "\r" in lines[0]  # a live bar redrawn in place
+            final = lines[0].split("\r")[-1]
+            assert final.startswith("8/8 |")
+            for key, values in history.items():
+                assert f"{key}: {values[epoch]:.4f}" in final, (key, final)
+        evaluate = epochs[1].split("\n")[1].split("\r")[-1]
+        assert evaluate.startswith("2/2 |") and "accuracy: " in evaluate

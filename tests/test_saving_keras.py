@@ -8,7 +8,7 @@ import pytest
 import numnet
 from numnet import layers
 
-models = pytest.importorskip("numnet.models")
+from numnet import models  # noqa: E402
 
 
 def cnn(seed=0):
@@ -238,3 +238,76 @@ def test_keras_dataset_missing_from_layer_names(tmp_path):
         del f["dense/dense/kernel:0"]
     with pytest.raises(ValueError, match="kernel:0"):
         cnn(1).load_weights(path)
+
+
+def test_keras2_long_name_lists_split_into_numbered_attributes(tmp_path):
+    """Keras 2 splits `layer_names`/`weight_names` that exceed an HDF5 object header into
+    `layer_names0`, `layer_names1`, ... (big models); those files load too."""
+    entries = keras_arrays(9)
+    path = tmp_path / "k2.h5"
+    write_keras2(path, entries, full_model=True)
+    with h5py.File(path, "r+") as f:
+        root = f["model_weights"]
+        names = root.attrs["layer_names"]
+        del root.attrs["layer_names"]
+        root.attrs["layer_names0"], root.attrs["layer_names1"] = names[:3], names[3:]
+        bn = root["batch_normalization"]
+        weight_names = bn.attrs["weight_names"]
+        del bn.attrs["weight_names"]
+        for i in range(4):
+            bn.attrs[f"weight_names{i}"] = weight_names[i:i + 1]
+    model = cnn(1)
+    model.load_weights(path)
+    expected = reference(entries)
+    assert np.array_equal(model.predict(_x(), verbose=0), expected.predict(_x(), verbose=0))
+
+
+def test_keras3_vars_are_sorted_numerically(tmp_path):
+    from numnet.saving import h5_io, keras_weights
+
+    path = tmp_path / "v.h5"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("layers/x/vars")
+        for i in (11, 2, 0, 10, 1, 3, 4, 5, 6, 7, 8, 9):
+            g.create_dataset(str(i), data=np.full(2, i, "float32"))
+    with h5_io.open_h5(path) as f:
+        arrays = keras_weights._vars_arrays(f["layers/x"], str(path))
+    assert [int(a[0]) for a in arrays] == list(range(12))
+
+
+def test_fuzz_keras3_file_without_checksum(tmp_path):
+    """Keras files carry no checksum, so damage reaches h5py and the layout readers: still only
+    OSError/ValueError, and a failed load leaves the model as it was."""
+    entries = keras_arrays(4)
+    good_path = tmp_path / "good.weights.h5"
+    write_keras3(good_path, entries)
+    good = good_path.read_bytes()
+    expected = reference(entries).get_weights()
+    target = cnn(1)
+    original = target.get_weights()
+    rng = np.random.default_rng(77)
+    path = tmp_path / "fuzz.weights.h5"
+    outcomes = {"error": 0, "loaded": 0}
+    for case in range(120):
+        buf = bytearray(good)
+        if case % 6 == 5:
+            buf = buf[: int(rng.integers(0, len(buf)))]
+        else:
+            for _ in range(int(rng.integers(1, 6))):
+                pos = int(rng.integers(0, 4096)) if case % 2 else int(rng.integers(0, len(buf)))
+                buf[pos] ^= int(rng.integers(1, 256))
+        path.write_bytes(bytes(buf))
+        target.set_weights(original)
+        try:
+            target.load_weights(path)
+        except (OSError, ValueError):
+            outcomes["error"] += 1
+            assert all(np.array_equal(a, b) for a, b in zip(target.get_weights(), original)), f"case {case}"
+        else:
+            outcomes["loaded"] += 1
+            got = target.get_weights()
+            # without a checksum, flipped data bytes load as (different) numbers: same shapes, all assigned
+            assert [a.shape for a in got] == [b.shape for b in expected], f"case {case}"
+            assert not any(np.array_equal(a, b) and not np.array_equal(a, c)
+                           for a, b, c in zip(got, original, expected)), f"case {case}: half loaded"
+    assert outcomes["error"] >= 20 and outcomes["loaded"] >= 10, outcomes

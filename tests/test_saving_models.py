@@ -12,7 +12,7 @@ from numnet.saving import FileLayoutError, h5_io
 
 from _saving_helpers import data, perturb, same_weights, sequential, snapshot
 
-models = pytest.importorskip("numnet.models")
+from numnet import models  # noqa: E402
 
 
 def _two_inputs(n=16, seed=4):
@@ -388,3 +388,241 @@ def test_fuzz_model_file(tmp_path):
         else:
             assert same_weights(snapshot(loaded), expected), f"case {case}"
     assert errors > 30
+
+
+# ----- more round trips: every model kind with Conv, pooling, BatchNormalization, Embedding, Dropout ----------
+def cnn_sequential(seed=0):
+    numnet.utils.set_random_seed(seed)
+    return models.Sequential([
+        layers.Input(shape=(8, 8, 2)),
+        layers.Conv2D(4, 3, padding="same", activation="relu"),
+        layers.BatchNormalization(),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(3, 2),
+        layers.AveragePooling2D(1),
+        layers.Dropout(0.3),
+        layers.Flatten(),
+        layers.Dense(2),
+    ])
+
+
+def text_sequential(seed=0):
+    numnet.utils.set_random_seed(seed)
+    return models.Sequential([
+        layers.Input(shape=(7,), dtype="int64"),
+        layers.Embedding(20, 5),
+        layers.Conv1D(4, 3, activation="relu"),
+        layers.MaxPooling1D(2),
+        layers.BatchNormalization(),
+        layers.GlobalAveragePooling1D(),
+        layers.Dropout(0.2),
+        layers.Dense(3),
+    ])
+
+
+def conv_embedding_functional(seed=0):
+    numnet.utils.set_random_seed(seed)
+    image = layers.Input(shape=(6, 6, 2), name="image")
+    tokens = layers.Input(shape=(3,), dtype="int64", name="tokens")
+    h = layers.Conv2D(3, 3, padding="same")(image)
+    h = layers.BatchNormalization()(h)
+    h = layers.Add()([h, layers.Conv2D(3, 1)(image)])     # residual branch
+    h = layers.GlobalMaxPooling2D()(layers.MaxPooling2D(2)(h))
+    e = layers.Flatten()(layers.Embedding(12, 4)(tokens))
+    h = layers.Dropout(0.4)(layers.Concatenate()([h, e]))
+    return models.Model([image, tokens], layers.Dense(2)(h))
+
+
+def _tokens(n, length, vocab, seed):
+    return np.random.default_rng(seed).integers(0, vocab, size=(n, length)).astype("int64")
+
+
+BUILDERS = {
+    "sequential-cnn": (cnn_sequential, lambda: np.random.default_rng(6).normal(size=(8, 8, 8, 2)).astype("float32")),
+    "sequential-embedding": (text_sequential, lambda: _tokens(8, 7, 20, 7)),
+    "functional-conv-embedding": (conv_embedding_functional, _subclassed_inputs),
+}
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS))
+def test_round_trip_with_conv_pooling_bn_embedding_dropout(tmp_path, kind):
+    build, inputs = BUILDERS[kind]
+    model = build(0)
+    x = inputs()
+    model(x)
+    perturb(model, 5)
+    model.save(tmp_path / "m.h5")
+    loaded = models.load_model(tmp_path / "m.h5")
+    assert [type(la).__name__ for la in loaded.layers] == [type(la).__name__ for la in model.layers]
+    assert same_weights(snapshot(model), snapshot(loaded))
+    assert np.array_equal(_predict(loaded, x), _predict(model, x))
+    other = build(3)
+    other(x)
+    other.load_weights(tmp_path / "m.h5")             # the weights of a model file, into code-built model
+    assert np.array_equal(_predict(other, x), _predict(model, x))
+
+
+@pytest.mark.parametrize("kind", ["functional", "subclassed"])
+def test_resume_is_exact_for_functional_and_subclassed(tmp_path, kind):
+    if kind == "functional":
+        x = _two_inputs(24)
+        make = functional_model
+    else:
+        x = _subclassed_inputs(24)
+
+        def make(seed):
+            numnet.utils.set_random_seed(seed)
+            return ConvEmbedNet(filters=3)
+    y = np.random.default_rng(10).normal(size=(24, 2)).astype("float32")
+
+    def run(interrupt):
+        model = make(11)
+        model.compile(optimizer=optimizers.Adam(learning_rate=0.02), loss="mse")
+        if not interrupt:
+            model.fit(x, y, epochs=2, batch_size=6, verbose=0)
+            return snapshot(model)
+        model.fit(x, y, epochs=1, batch_size=6, verbose=0)
+        model.save(tmp_path / "ckpt.h5")
+        model = models.load_model(tmp_path / "ckpt.h5")
+        model.fit(x, y, epochs=2, initial_epoch=1, batch_size=6, verbose=0)
+        return snapshot(model)
+
+    uninterrupted = run(False)
+    resumed = run(True)
+    assert same_weights(uninterrupted, resumed)
+
+
+def test_compiled_but_untrained_model_round_trips_and_trains_on(tmp_path):
+    """The optimizer is saved before its first step (no slots yet) and built on load."""
+    x, y = data(16), np.zeros((16, 3), "float32")
+    model = sequential(0)
+    model.compile(optimizer="adam", loss="mse")
+    model.save(tmp_path / "m.h5")
+    loaded = models.load_model(tmp_path / "m.h5")
+    assert loaded.compiled and loaded.optimizer.iterations == 0
+    for m in (model, loaded):
+        numnet.utils.set_random_seed(1)                   # same dropout masks and shuffling for both
+        m.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert same_weights(snapshot(model), snapshot(loaded))
+    assert not same_weights(snapshot(model), snapshot(sequential(0)))
+
+
+# ----- custom layers, losses, metrics and activations -------------------------------------------------------
+@saving.register_serializable(package="tests_saving", name="scaled_tanh")
+def scaled_tanh(x):
+    return ops.tanh(x) * 2.0
+
+
+def plain_loss(y_true, y_pred):
+    return ops.mean(ops.square(y_true - y_pred), axis=-1)
+
+
+def plain_metric(y_true, y_pred):
+    return ops.mean(ops.abs(y_true - y_pred), axis=-1)
+
+
+class CountingMetric(numnet.metrics.Mean):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return super().update_state(ops.abs(y_true - y_pred))
+
+
+def test_custom_activation_loss_and_metrics_by_registration_and_custom_objects(tmp_path):
+    x, y = data(16), np.random.default_rng(2).normal(size=(16, 3)).astype("float32")
+    numnet.utils.set_random_seed(0)
+    model = models.Sequential([layers.Input(shape=(6,)), layers.Dense(4, activation=scaled_tanh), layers.Dense(3)])
+    model.compile(optimizer="sgd", loss=plain_loss, metrics=[plain_metric, CountingMetric(name="count")])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r") as f:
+        assert b"tests_saving>scaled_tanh" in f["model_config"][()].tobytes()   # registered name=
+    with pytest.raises(ValueError, match="custom_objects"):
+        models.load_model(tmp_path / "m.h5")
+    custom = {"plain_loss": plain_loss, "plain_metric": plain_metric, "CountingMetric": CountingMetric}
+    loaded = models.load_model(tmp_path / "m.h5", custom_objects=custom)
+    assert np.array_equal(_predict(loaded, x), _predict(model, x))
+    # compile resolves names lazily (at evaluate), after load_model's custom_objects scope has closed
+    assert loaded.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
+    with saving.custom_object_scope(custom):
+        assert models.load_model(tmp_path / "m.h5").compiled
+    bare = models.load_model(tmp_path / "m.h5", compile=False)   # architecture needs only the registered fn
+    assert np.array_equal(_predict(bare, x), _predict(model, x))
+
+
+# ----- ModelCheckpoint writes through numnet.saving -------------------------------------------------------
+@pytest.mark.parametrize("weights_only", [False, True], ids=["whole-model", "weights-only"])
+def test_model_checkpoint_writes_through_saving(tmp_path, weights_only, monkeypatch):
+    from numnet import callbacks
+    from numnet.saving import model_io
+
+    x, y = data(16), np.zeros((16, 3), "float32")
+    model = sequential(0)
+    model.compile(optimizer="adam", loss="mse")
+    writes = []
+    for fn in ("save_model", "save_weights"):
+        real = getattr(model_io, fn)
+        monkeypatch.setattr(saving, fn, lambda *a, _real=real, _fn=fn, **k: (writes.append(_fn), _real(*a, **k))[1])
+    name = "ckpt.weights.h5" if weights_only else "ckpt.h5"
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(tmp_path / name),
+                                                                              save_weights_only=weights_only)])
+    assert writes == ["save_weights" if weights_only else "save_model"] * 2
+    assert os.listdir(tmp_path) == [name]                     # atomic: no temporary files left behind
+    with h5py.File(tmp_path / name, "r") as f:
+        assert f.attrs["numnet_format"] == (b"weights" if weights_only else b"model")
+        assert ("compile_config" in f) is (not weights_only) and ("optimizer" in f) is (not weights_only)
+    if weights_only:
+        with pytest.raises(FileLayoutError, match="weights file"):
+            models.load_model(tmp_path / name)
+        restored = sequential(4)
+        restored.load_weights(tmp_path / name)
+    else:
+        restored = models.load_model(tmp_path / name)
+        assert restored.optimizer.iterations == model.optimizer.iterations
+    assert same_weights(snapshot(restored), snapshot(model))
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, path + (i,))
+    yield path
+
+
+def test_fuzz_config_values_with_valid_checksum(tmp_path):
+    """A crafted file (valid checksum) whose config/compile JSON has random values replaced by
+    values of other types: only ValueError/OSError, never another exception, hang or crash."""
+    model = functional_model(0)
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    model.fit(_two_inputs(8), np.zeros((8, 2), "float32"), epochs=1, verbose=0)
+    good = tmp_path / "good.h5"
+    model.save(good)
+    rng = np.random.default_rng(2024)
+    odd = [None, -1, 0, 2 ** 40, -2 ** 63, 1e308, float("nan"), "", "relu", "os.system", "__class__", [], [None],
+           {}, {"class_name": "Dense", "config": {}}, {"class_name": "eval"}, True, [1, 2, 3]]
+    errors = 0
+    for case in range(50):
+        key = "model_config" if case % 3 else "compile_config"
+        path = tmp_path / f"fuzz{case % 2}.h5"
+        path.write_bytes(good.read_bytes())
+
+        def mutate(doc):
+            for _ in range(int(rng.integers(1, 4))):
+                paths = [p for p in _leaves(doc) if p]
+                target = paths[int(rng.integers(0, len(paths)))]
+                parent = doc
+                for k in target[:-1]:
+                    parent = parent[k]
+                if rng.random() < 0.2 and isinstance(parent, dict):
+                    del parent[target[-1]]
+                else:
+                    parent[target[-1]] = odd[int(rng.integers(0, len(odd)))]
+            return doc
+
+        _rewrite_config(path, mutate, key=key)
+        try:
+            models.load_model(path)
+        except (OSError, ValueError):
+            errors += 1
+    assert errors > 20

@@ -11,7 +11,7 @@ from numnet.saving import FileLayoutError, UnsafeFileError
 
 from _saving_helpers import data, perturb, same_weights, sequential, snapshot
 
-models = pytest.importorskip("numnet.models")
+from numnet import models  # noqa: E402
 
 
 @pytest.fixture

@@ -10,8 +10,19 @@ from numnet.utils import PyDataset, normalize, to_categorical
 
 
 def test_exports():
-    for name in ("gradient_check", "set_random_seed", "to_categorical", "normalize", "PyDataset"):
+    for name in ("gradient_check", "set_random_seed", "clear_session", "to_categorical", "normalize", "PyDataset"):
         assert name in utils.__all__ and hasattr(utils, name)
+    assert utils.gradient_check is numnet.autograd.gradcheck.gradient_check
+    with pytest.raises(AttributeError, match="no_such_helper"):
+        utils.no_such_helper
+
+
+def test_clear_session_restarts_automatic_names():
+    utils.clear_session()
+    assert numnet.layers.Dense(1).name == "dense"
+    assert numnet.layers.Dense(1).name == "dense_1"
+    utils.clear_session()
+    assert numnet.layers.Dense(1).name == "dense"
 
 
 # ----------------------------------------------------------------------------- to_categorical

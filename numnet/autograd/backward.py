@@ -32,11 +32,17 @@ def _topological_order(root_fn: Any) -> List[Any]:
     return order
 
 
-def _accumulate_leaf(tensor: Any, grad: np.ndarray) -> None:
+def _accumulate_leaf(tensor: Any, grad: np.ndarray, owned: bool = False) -> None:
+    """Add `grad` into `tensor.grad`; an `owned` array (fresh, referenced nowhere else) is
+    adopted as the first gradient instead of copied."""
     if grad.shape != tensor.data.shape:
         grad = np.broadcast_to(grad, tensor.data.shape)
+        owned = False
     if tensor.grad is None:
-        tensor.grad = np.array(grad, dtype=tensor.data.dtype, copy=True)
+        if owned and grad.dtype == tensor.data.dtype and grad.base is None and grad.flags.writeable:
+            tensor.grad = grad
+        else:
+            tensor.grad = np.array(grad, dtype=tensor.data.dtype, copy=True)
     else:
         tensor.grad += grad
 
@@ -70,12 +76,13 @@ def run_backward(root: Any, grad: Any, retain_graph: bool) -> None:
     for fn in reversed(order):
         out_grad = grads.pop(id(fn), None)
         input_grads = () if out_grad is None else fn.backward(out_grad)
+        fresh = fn.fresh_grads
         for t, needs, g in zip(fn.inputs, fn.needs_input_grad, input_grads):
             if not needs or g is None:
                 continue
             ctx = t._ctx
             if ctx is None:
-                _accumulate_leaf(t, g)
+                _accumulate_leaf(t, g, fresh and g is not out_grad and sum(x is g for x in input_grads) == 1)
                 continue
             if t._retain:
                 _accumulate_leaf(t, g)

@@ -36,6 +36,10 @@ class Function:
 
     __slots__ = ("inputs", "needs_input_grad", "__dict__")
 
+    fresh_grads = False
+    """Set True on a subclass whose `backward` returns only newly allocated arrays, referenced
+    nowhere else: the engine then adopts them as leaves' `.grad` without a copy."""
+
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
         """Compute the output array from the input arrays."""
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")

@@ -1,6 +1,7 @@
 """`Tensor`: an `np.ndarray` that remembers how it was made, so gradients can flow back."""
 from __future__ import annotations
 
+import sys
 from typing import Any, Optional, Tuple, Union
 
 import numpy as np
@@ -9,6 +10,19 @@ from numnet.autograd import grad_mode
 
 DEFAULT_FLOAT = np.float32
 _PROMOTE_TO_FLOAT = frozenset("iuf")
+
+
+def _caller_op() -> str:
+    """The public `numnet.ops` function being run (outermost), for error messages; else "Tensor"."""
+    name = "Tensor"
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        code = frame.f_code.co_name
+        if module.startswith("numnet.ops.") and not code.startswith("_") and code not in ("apply", "forward"):
+            name = code
+        frame = frame.f_back
+    return name
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
@@ -20,13 +34,16 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         try:
             arr = np.asarray(data)
         except (ValueError, TypeError) as exc:
-            raise TypeError(f"Tensor: cannot convert {type(data).__name__} to a numeric array ({exc})") from None
+            raise TypeError(
+                f"{_caller_op()}: cannot convert {type(data).__name__} to a numeric array ({exc})"
+            ) from None
         if dtype is None and arr.dtype.kind in _PROMOTE_TO_FLOAT:
             arr = arr.astype(DEFAULT_FLOAT)
     if arr.dtype.kind not in "biuf":
         sample = arr.flat[0] if arr.size else "<empty>"
         raise TypeError(
-            f"Tensor: expected numeric data, got an array of dtype {arr.dtype} (first value {sample!r})"
+            f"{_caller_op()}: expected numeric data, got an array of dtype {arr.dtype} of shape "
+            f"{arr.shape} (first value {sample!r})"
         )
     if dtype is not None:
         arr = arr.astype(np.dtype(dtype), copy=False)

@@ -47,11 +47,19 @@ def set_optimizer_state(optimizer: Any, state: List[np.ndarray]) -> None:
             pass
 
 
+def layer_generators(model: Any) -> List[np.random.Generator]:
+    """The private generators of the model's layers (e.g. `Dropout(seed=...)`), in layer order."""
+    flatten_layers = getattr(model, "_flatten_layers", None)
+    layers = flatten_layers() if callable(flatten_layers) else []
+    return [layer._rng for layer in layers if isinstance(getattr(layer, "_rng", None), np.random.Generator)]
+
+
 class BackupAndRestore(Callback):
     """Back up the training state so that a `fit` killed midway resumes when run again.
 
     At the end of every epoch (or every `save_freq` batches) the weights, the optimizer state, the
-    epoch (and step) counter and numnet's global random state are written to
+    epoch (and step) counter, numnet's global random state (shuffling, `Dropout()` without a seed)
+    and the private generators of seeded layers (`Dropout(seed=...)`) are written to
     ``backup_dir/backup.npz`` atomically (a temporary file renamed over the old one), so a crash
     while writing leaves the previous backup intact. When `fit` starts with a backup present, all of
     that is restored and training continues from the first unfinished epoch; the run then ends with
@@ -97,6 +105,7 @@ class BackupAndRestore(Callback):
             arrays[f"weight_{i:05d}"] = np.asarray(w)
         for i, s in enumerate(optimizer_state(self.model.optimizer)):
             arrays[f"optimizer_{i:05d}"] = s
+        meta = dict(meta, layer_rngs=[g.bit_generator.state for g in layer_generators(self.model)])
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
         fd, tmp = tempfile.mkstemp(prefix=".backup-", suffix=".tmp", dir=self.backup_dir)
         try:
@@ -135,8 +144,16 @@ class BackupAndRestore(Callback):
         if found is None:
             return
         meta, weights, opt = found
+        generators = layer_generators(self.model)
+        layer_rngs = meta.get("layer_rngs", [])
+        if len(layer_rngs) != len(generators):
+            raise ValueError(f"BackupAndRestore: the backup holds the random state of {len(layer_rngs)} seeded "
+                             f"layers but the model has {len(generators)}; was the model changed since the "
+                             "backup was written?")
         self.model.set_weights(weights)
         set_optimizer_state(self.model.optimizer, opt)
+        for generator, state in zip(generators, layer_rngs):
+            generator.bit_generator.state = state
         if meta.get("step") is None:
             set_rng_state(meta["rng"])
             self.model._initial_epoch = meta["epoch"] + 1

@@ -29,7 +29,9 @@ class CSVLogger(Callback):
         separator: the field separator.
         append: append to an existing file (its header is kept) instead of overwriting it.
 
-    Epoch numbers are 0-based, as Keras writes them; a value missing in an epoch is written as "NA".
+    Epoch numbers are 0-based, as Keras writes them; a value missing in an epoch is written as "NA"
+    (when the first epoch has no `val_` entries, e.g. with `validation_freq > 1`, their columns are
+    added after the others, as Keras does).
     """
 
     def __init__(self, filename: Any, separator: str = ",", append: bool = False) -> None:
@@ -58,6 +60,9 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs.keys())
+            # With validation_freq > 1 the first epoch has no val_ entries: reserve their columns.
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                self.keys += ["val_" + k for k in self.keys]
         if self.writer is None:
             self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, delimiter=self.sep,
                                          restval="NA", extrasaction="ignore", lineterminator="\n")

@@ -40,7 +40,7 @@ def infer_direction(monitor: str, model: Any = None) -> Optional[str]:
 
 
 class MonitorCallback(Callback):
-    """Base for EarlyStopping and ModelCheckpoint: picks the comparison for `monitor` and `mode`.
+    """Base for EarlyStopping, ModelCheckpoint and ReduceLROnPlateau: the comparison for `monitor` and `mode`.
 
     Args:
         monitor: the logged quantity, e.g. "val_loss".
@@ -77,8 +77,6 @@ class MonitorCallback(Callback):
             )
         self.monitor_op = np.less if direction == "min" else np.greater
         self._delta = -self.min_delta if direction == "min" else self.min_delta
-        if self.best is None:
-            self.best = np.inf if direction == "min" else -np.inf
 
     def _is_improvement(self, value: float, reference: Optional[float]) -> bool:
         if reference is None:

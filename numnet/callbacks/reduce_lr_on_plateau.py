@@ -6,12 +6,12 @@ from typing import Optional
 
 import numpy as np
 
-from numnet.callbacks.callback import Callback
+from numnet.callbacks.monitor_callback import MonitorCallback
 
 __all__ = ["ReduceLROnPlateau"]
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitorCallback):
     """Multiply `optimizer.learning_rate` by `factor` after `patience` epochs without improvement.
 
     Args:
@@ -19,7 +19,8 @@ class ReduceLROnPlateau(Callback):
         factor: the multiplier (< 1).
         patience: epochs without improvement before reducing.
         verbose: 1 prints a message at each reduction.
-        mode: "auto" (max if "acc" is in the name, else min — Keras's rule here), "min" or "max".
+        mode: "min", "max" or "auto" (the direction of `monitor`: loss-like → min,
+            accuracy-like → max; raises at the first epoch end if it cannot be told).
         min_delta: threshold for measuring a new best value.
         cooldown: epochs to wait after a reduction before counting again.
         min_lr: lower bound on the learning rate.
@@ -27,37 +28,27 @@ class ReduceLROnPlateau(Callback):
     Also writes the current rate into the epoch logs as `learning_rate`.
 
     Raises:
-        ValueError: factor >= 1.
+        ValueError: factor >= 1; mode="auto" with a monitor whose direction is unknown.
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
                  **kwargs) -> None:
-        super().__init__()
+        super().__init__(monitor, mode, None, min_delta)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
         if kwargs:
             raise TypeError(f"ReduceLROnPlateau: unexpected keyword argument(s) {sorted(kwargs)}")
-        self.monitor = monitor
         self.factor = factor
         self.patience = patience
         self.verbose = verbose
-        self.mode = mode
-        self.min_delta = min_delta
         self.cooldown = cooldown
         self.min_lr = min_lr
-        self._reset()
+        self.cooldown_counter = 0
+        self.wait = 0
 
     def _reset(self) -> None:
-        if self.mode not in ("auto", "min", "max"):
-            warnings.warn(f"Learning rate reduction mode {self.mode} is unknown, fallback to auto mode.", stacklevel=3)
-            self.mode = "auto"
-        if self.mode == "min" or (self.mode == "auto" and "acc" not in self.monitor):
-            self.monitor_op = lambda a, b: np.less(a, b - self.min_delta)
-            self.best = np.inf
-        else:
-            self.monitor_op = lambda a, b: np.greater(a, b + self.min_delta)
-            self.best = -np.inf
+        self.best = None
         self.cooldown_counter = 0
         self.wait = 0
 
@@ -69,6 +60,8 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: Optional[dict] = None) -> None:
+        if self.monitor_op is None:
+            self._set_monitor_op()
         logs = logs if logs is not None else {}
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(np.asarray(optimizer.learning_rate))
@@ -80,7 +73,7 @@ class ReduceLROnPlateau(Callback):
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
-        if self.monitor_op(current, self.best):
+        if self._is_improvement(current, self.best):
             self.best = current
             self.wait = 0
         elif not self.in_cooldown():

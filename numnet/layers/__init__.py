@@ -13,12 +13,7 @@ _FAMILIES = (
     "embedding", "merging", "activation_layers",
 )
 for _family in _FAMILIES:
-    try:
-        _module = _importlib.import_module(f"numnet.layers.{_family}")
-    except ModuleNotFoundError as _exc:  # a family still being written
-        if _exc.name != f"numnet.layers.{_family}":
-            raise
-        continue
+    _module = _importlib.import_module(f"numnet.layers.{_family}")
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)
 
@@ -37,8 +32,11 @@ def deserialize(config: dict, custom_objects: dict = None) -> Layer:
 
     Raises:
         ValueError: the class name is unknown (the message says how to make it known).
+        TypeError: the name resolves to something that is not a Layer class.
     """
     from numnet.layers.layer import _BUILTIN_LAYERS
     from numnet.utils import serialization
 
-    return serialization.deserialize(config, _BUILTIN_LAYERS, custom_objects, kind="layer")
+    # Private helpers and abstract bases (`_Merge`, `BaseConv`) are not buildable by name.
+    public = {k: v for k, v in _BUILTIN_LAYERS.items() if not k.startswith(("_", "Base"))}
+    return serialization.deserialize(config, public, custom_objects, kind="layer", base=Layer)

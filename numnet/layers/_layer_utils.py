@@ -85,3 +85,22 @@ def pop_unsupported(kwargs: dict, owner: str) -> None:
             value = kwargs.pop(name)
             if value is not None:
                 raise ValueError(f"{owner}: {name}={value!r} is not supported by numnet (only None)")
+
+
+def layer_label(layer: Any, kwargs: dict) -> str:
+    """How a layer is named in errors raised before its name is set: `Dense` or `Dense 'head'`."""
+    name = kwargs.get("name")
+    return f"{type(layer).__name__} '{name}'" if isinstance(name, str) else type(layer).__name__
+
+
+def lookup(getter: Any, value: Any, owner: str, arg: str) -> Any:
+    """`getter(value)` (e.g. `initializers.get`), re-raising a ValueError that names the layer
+    and the argument: `Dense: invalid kernel_initializer='x'. Unknown initializer 'x'. Valid ...`.
+
+    Raises:
+        ValueError: `value` is not a name or object `getter` knows.
+    """
+    try:
+        return getter(value)
+    except ValueError as exc:
+        raise ValueError(f"{owner}: invalid {arg}={value!r}. {exc}") from None

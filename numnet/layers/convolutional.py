@@ -8,7 +8,7 @@ import numpy as np
 from numnet import activations, initializers, ops, regularizers
 from numnet.autograd.tensor import Tensor
 from numnet.layers._layer_utils import (
-    pop_unsupported,
+    layer_label, lookup, pop_unsupported,
     conv_output_length, get_constraint, normalize_data_format, normalize_padding, normalize_tuple,
     serialize_constraint,
 )
@@ -44,10 +44,13 @@ class BaseConv(Layer):
                              f"strides={strides} and dilation_rate={dilation_rate}")
         if padding == "causal" and data_format == "channels_first":
             raise ValueError(f"{owner}: causal padding is only supported with data_format='channels_last'")
-        act = activations.get(activation)
+        label = layer_label(self, kwargs)
+        act = lookup(activations.get, activation, label, "activation")
         pop_unsupported(kwargs, owner)
-        inits = initializers.get(kernel_initializer), initializers.get(bias_initializer)
-        regs = regularizers.get(kernel_regularizer), regularizers.get(bias_regularizer)
+        inits = (lookup(initializers.get, kernel_initializer, label, "kernel_initializer"),
+                 lookup(initializers.get, bias_initializer, label, "bias_initializer"))
+        regs = (lookup(regularizers.get, kernel_regularizer, label, "kernel_regularizer"),
+                lookup(regularizers.get, bias_regularizer, label, "bias_regularizer"))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = int(filters)
         self.kernel_size = kernel_size

@@ -8,34 +8,44 @@ import numpy as np
 from numnet import activations, initializers, ops, regularizers
 from numnet.autograd.function import Function
 from numnet.autograd.tensor import Tensor
-from numnet.layers._layer_utils import pop_unsupported, get_constraint, serialize_constraint
+from numnet.layers._layer_utils import get_constraint, layer_label, lookup, pop_unsupported, serialize_constraint
 from numnet.layers.layer import Layer
 
 __all__ = ["Dense", "Activation", "Identity"]
 
 
 class _DenseProduct(Function):
-    """`x @ kernel (+ bias)` over the last axis of `x`, as one graph node."""
+    """`x @ kernel (+ bias)` over the last axis of `x`, optionally followed by ReLU, as one node.
 
-    def forward(self, x, kernel, bias=None):
+    With ``relu=True`` the ReLU runs in place on the product and its backward masks the
+    incoming gradient by ``output > 0`` (the same values and gradient as a separate
+    `ops.relu`, without its extra node and temporaries). Every gradient returned is a new
+    array, so the engine adopts the kernel/bias gradients without copying them.
+    """
+
+    fresh_grads = True
+
+    def forward(self, x, kernel, bias=None, relu=False):
         self.x, self.kernel = x, kernel
-        if x.ndim == 2:
-            y = np.dot(x, kernel)
-        else:
-            y = np.matmul(x, kernel)
+        y = np.matmul(x, kernel)
         if bias is not None:
             y += bias
+        if relu:
+            np.maximum(y, 0, out=y)
+        self.y = y if relu else None
         return y
 
     def backward(self, grad):
         x, kernel = self.x, self.kernel
+        if self.y is not None:
+            grad = grad * (self.y > 0)
         needs = self.needs_input_grad
         gx = np.matmul(grad, kernel.T) if needs[0] else None
         gk = gb = None
         if len(needs) > 1 and (needs[1] or (len(needs) > 2 and needs[2])):
             g2 = grad.reshape(-1, grad.shape[-1])
             if needs[1]:
-                gk = np.dot(x.reshape(-1, x.shape[-1]).T, g2)
+                gk = np.matmul(x.reshape(-1, x.shape[-1]).T, g2)
             if len(needs) > 2 and needs[2]:
                 gb = g2.sum(axis=0)
         return (gx, gk) if len(needs) == 2 else (gx, gk, gb)
@@ -74,12 +84,13 @@ class Dense(Layer):
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense: units must be a positive int, got units={units!r}")
-        self._act_fn = activations.get(activation)
+        owner = layer_label(self, kwargs)
+        self._act_fn = lookup(activations.get, activation, owner, "activation")
         pop_unsupported(kwargs, "Dense")
-        kernel_init = initializers.get(kernel_initializer)
-        bias_init = initializers.get(bias_initializer)
-        kernel_reg = regularizers.get(kernel_regularizer)
-        bias_reg = regularizers.get(bias_regularizer)
+        kernel_init = lookup(initializers.get, kernel_initializer, owner, "kernel_initializer")
+        bias_init = lookup(initializers.get, bias_initializer, owner, "bias_initializer")
+        kernel_reg = lookup(regularizers.get, kernel_regularizer, owner, "kernel_regularizer")
+        bias_reg = lookup(regularizers.get, bias_regularizer, owner, "bias_regularizer")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = int(units)
         self.activation = self._act_fn
@@ -121,12 +132,14 @@ class Dense(Layer):
             )
         if inputs.data.dtype != self._np_dtype:
             inputs = ops.cast(inputs, self._np_dtype)
+        act = self._act_fn
+        relu = act is activations.relu
         if self.bias is not None:
-            y = _DenseProduct.apply(inputs, self.kernel, self.bias)
+            y = _DenseProduct.apply(inputs, self.kernel, self.bias, relu=relu)
         else:
-            y = _DenseProduct.apply(inputs, self.kernel)
-        if self._act_fn is not activations.linear:
-            y = self._act_fn(y)
+            y = _DenseProduct.apply(inputs, self.kernel, relu=relu)
+        if not relu and act is not activations.linear:
+            y = act(y)
         return y
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
@@ -169,7 +182,7 @@ class Activation(Layer):
     """
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
-        fn = activations.get(activation)
+        fn = lookup(activations.get, activation, layer_label(self, kwargs), "activation")
         super().__init__(**kwargs)
         self.activation = fn
         self.built = True

@@ -8,7 +8,7 @@ import numpy as np
 from numnet import initializers, regularizers
 from numnet.autograd.function import Function
 from numnet.autograd.tensor import Tensor
-from numnet.layers._layer_utils import pop_unsupported, get_constraint, serialize_constraint
+from numnet.layers._layer_utils import get_constraint, layer_label, lookup, pop_unsupported, serialize_constraint
 from numnet.layers.layer import Layer
 
 __all__ = ["Embedding"]
@@ -51,8 +51,9 @@ class Embedding(Layer):
         for name, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
                 raise ValueError(f"Embedding: {name} must be a positive int, got {name}={v!r}")
-        init = initializers.get(embeddings_initializer)
-        reg = regularizers.get(embeddings_regularizer)
+        label = layer_label(self, kwargs)
+        init = lookup(initializers.get, embeddings_initializer, label, "embeddings_initializer")
+        reg = lookup(regularizers.get, embeddings_regularizer, label, "embeddings_regularizer")
         kwargs.pop("input_length", None)
         pop_unsupported(kwargs, "Embedding")
         super().__init__(**kwargs)

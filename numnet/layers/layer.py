@@ -16,6 +16,7 @@ import numpy as np
 from numnet.autograd import Tensor, Variable, no_grad
 from numnet.layers.symbolic import Node, SymbolicTensor, flatten, map_structure
 from numnet.utils.naming import to_snake_case, unique_name
+from numnet.utils.serialization import charge_allocation
 
 _call_context = threading.local()
 _BUILTIN_LAYERS: Dict[str, type] = {}
@@ -87,10 +88,19 @@ class Layer:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{type(self).__name__}: name must be a string, got {name!r}")
+        from numnet import regularizers
+        from numnet.layers._layer_utils import layer_label, lookup
+
+        label = layer_label(self, {"name": name})
+        activity_regularizer = lookup(regularizers.get, activity_regularizer, label, "activity_regularizer")
+        try:
+            np_dtype = np.dtype(dtype or "float32")
+        except TypeError:
+            raise TypeError(f"{label}: dtype must be a NumPy dtype name such as 'float32', got dtype={dtype!r}") from None
         object.__setattr__(self, "_layers", [])
         object.__setattr__(self, "_tracked_variables", [])
         self.name = name or unique_name(to_snake_case(type(self).__name__))
-        self._dtype = np.dtype(dtype or "float32").name
+        self._dtype = np_dtype.name
         self._trainable = bool(trainable)
         self.built = False
         self._losses: List[Tensor] = []
@@ -104,9 +114,7 @@ class Layer:
             self._batch_input_shape = (None, int(input_dim))
         else:
             self._batch_input_shape = None
-        from numnet import regularizers
-
-        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.activity_regularizer = activity_regularizer
 
     # ----- attribute tracking: sub-layers and variables assigned as attributes --------------
     def __setattr__(self, key: str, value: Any) -> None:
@@ -254,12 +262,18 @@ class Layer:
             The new Variable.
         """
         from numnet import initializers, regularizers
+        from numnet.layers._layer_utils import lookup
 
         dtype = np.dtype(dtype or self._dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
-        init = initializers.get(initializer)
+        owner = f"Layer '{self.name}': add_weight(name={name!r})"
+        init = lookup(initializers.get, initializer, owner, "initializer")
+        reg = lookup(regularizers.get, regularizer, owner, "regularizer")
         shape = tuple(int(d) for d in shape)
+        if all(d >= 0 for d in shape):  # loaders bound what a config from a file may allocate
+            charge_allocation(int(np.prod(shape, dtype=object)) * dtype.itemsize,
+                              f"Layer '{self.name}': weight '{name}' of shape {shape}")
         value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
         if value.shape != shape:
             raise ValueError(
@@ -267,7 +281,7 @@ class Layer:
             )
         var = Variable(value, trainable=trainable, name=name or f"variable_{len(self._tracked_variables)}", dtype=dtype)
         var.path = f"{self.name}/{var.name}"
-        var.regularizer = regularizers.get(regularizer)
+        var.regularizer = reg
         var.constraint = constraint
         if not self._trainable:
             var.requires_grad = False

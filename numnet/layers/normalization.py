@@ -8,7 +8,7 @@ import numpy as np
 from numnet import initializers, ops, regularizers
 from numnet.autograd.function import Function
 from numnet.autograd.tensor import Tensor
-from numnet.layers._layer_utils import get_constraint, serialize_constraint
+from numnet.layers._layer_utils import get_constraint, layer_label, lookup, serialize_constraint
 from numnet.layers.layer import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
@@ -148,9 +148,13 @@ class BatchNormalization(Layer):
                  gamma_constraint: Any = None, synchronized: bool = False, **kwargs: Any) -> None:
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise TypeError(f"BatchNormalization: axis must be an int, got axis={axis!r}")
-        inits = [initializers.get(i) for i in (beta_initializer, gamma_initializer,
-                                                moving_mean_initializer, moving_variance_initializer)]
-        regs = regularizers.get(beta_regularizer), regularizers.get(gamma_regularizer)
+        label = layer_label(self, kwargs)
+        inits = [lookup(initializers.get, v, label, arg) for arg, v in (
+            ("beta_initializer", beta_initializer), ("gamma_initializer", gamma_initializer),
+            ("moving_mean_initializer", moving_mean_initializer),
+            ("moving_variance_initializer", moving_variance_initializer))]
+        regs = (lookup(regularizers.get, beta_regularizer, label, "beta_regularizer"),
+                lookup(regularizers.get, gamma_regularizer, label, "gamma_regularizer"))
         super().__init__(**kwargs)
         self.axis = int(axis)
         self.momentum = float(momentum)
@@ -272,8 +276,11 @@ class LayerNormalization(Layer):
             axis = int(axis)
         else:
             raise TypeError(f"LayerNormalization: axis must be an int or a list of ints, got axis={axis!r}")
-        inits = initializers.get(beta_initializer), initializers.get(gamma_initializer)
-        regs = regularizers.get(beta_regularizer), regularizers.get(gamma_regularizer)
+        label = layer_label(self, kwargs)
+        inits = (lookup(initializers.get, beta_initializer, label, "beta_initializer"),
+                 lookup(initializers.get, gamma_initializer, label, "gamma_initializer"))
+        regs = (lookup(regularizers.get, beta_regularizer, label, "beta_regularizer"),
+                lookup(regularizers.get, gamma_regularizer, label, "gamma_regularizer"))
         super().__init__(**kwargs)
         self.axis = axis
         self.epsilon = float(epsilon)

@@ -42,7 +42,9 @@ def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) ->
 
 def _unknown(identifier: Any) -> ValueError:
     names = sorted(n for n in BUILTINS if n not in ("Loss", "LossFunctionWrapper"))
-    return ValueError(f"Could not interpret loss identifier: {identifier!r}. Valid names: {', '.join(names)}")
+    return ValueError(f"Could not interpret loss identifier: {identifier!r}. Valid names: {', '.join(names)}. "
+                      f"A custom loss must be decorated with @numnet.saving.register_serializable() or passed "
+                      f"in custom_objects when loading")
 
 
 def get(identifier: Any) -> Union[Loss, Callable, None]:
@@ -63,7 +65,12 @@ def get(identifier: Any) -> Union[Loss, Callable, None]:
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
         obj = BUILTINS.get(identifier)
-        if obj is None or obj in (Loss, LossFunctionWrapper):
+        if obj is None:  # a registered name, or one in custom_objects / custom_object_scope
+            try:
+                obj = _serialization.resolve(identifier, {}, kind="loss")
+            except ValueError:
+                raise _unknown(identifier) from None
+        if obj in (Loss, LossFunctionWrapper) or (isinstance(obj, type) and not issubclass(obj, Loss)):
             raise _unknown(identifier)
     else:
         obj = identifier

@@ -197,13 +197,15 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         reduction: as `numnet.losses.Loss`.
         name: as `numnet.losses.Loss`.
         dtype: as `numnet.losses.Loss`.
+        axis: the class axis of y_pred (default -1).
     """
 
     def __init__(self, from_logits: bool = False, ignore_class: Optional[int] = None,
                  reduction: Optional[str] = "sum_over_batch_size", name: str = "sparse_categorical_crossentropy",
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, axis: int = -1) -> None:
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
-                         from_logits=from_logits, ignore_class=ignore_class)
+                         from_logits=from_logits, ignore_class=ignore_class, axis=axis)
+        self.axis = axis
         self.from_logits = from_logits
         self.ignore_class = ignore_class
 

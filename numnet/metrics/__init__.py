@@ -87,8 +87,15 @@ def get(identifier: Any) -> Any:
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
         obj = BUILTINS.get(identifier)
-        if obj is None:
-            raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Valid names: {_valid_names()}")
+        if obj is None:  # a registered name, or one in custom_objects / custom_object_scope
+            try:
+                obj = _serialization.resolve(identifier, {}, kind="metric")
+            except ValueError:
+                obj = None
+        if obj is None or (isinstance(obj, type) and not issubclass(obj, Metric)):
+            raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Valid names: {_valid_names()}. "
+                             f"A custom metric must be decorated with @numnet.saving.register_serializable() or "
+                             f"passed in custom_objects when loading")
     else:
         obj = identifier
     if isinstance(obj, type):

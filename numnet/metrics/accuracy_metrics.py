@@ -98,6 +98,8 @@ class Accuracy(MeanMetricWrapper):
         dtype: see `numnet.metrics.Metric`.
     """
 
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
+
     def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
         super().__init__(accuracy, name=name, dtype=dtype)
 
@@ -110,6 +112,8 @@ class BinaryAccuracy(MeanMetricWrapper):
         dtype: see `numnet.metrics.Metric`.
         threshold: decision threshold on y_pred (default 0.5).
     """
+
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
 
     def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5) -> None:
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
@@ -124,6 +128,8 @@ class CategoricalAccuracy(MeanMetricWrapper):
         dtype: see `numnet.metrics.Metric`.
     """
 
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
+
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
@@ -135,6 +141,8 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         name: default "sparse_categorical_accuracy".
         dtype: see `numnet.metrics.Metric`.
     """
+
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
@@ -149,6 +157,8 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
         dtype: see `numnet.metrics.Metric`.
     """
 
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
+
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
@@ -162,6 +172,8 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         name: default "sparse_top_k_categorical_accuracy".
         dtype: see `numnet.metrics.Metric`.
     """
+
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
 
     def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)

@@ -12,6 +12,7 @@ import numpy as np
 
 from numnet.losses.loss import same_rank_shapes
 from numnet.metrics.metric import Metric, to_numpy
+from numnet.utils.serialization import charge_allocation
 
 __all__ = ["TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall", "AUC",
            "update_confusion_matrix"]
@@ -232,6 +233,8 @@ class Precision(_PrecisionRecall):
         dtype: see `numnet.metrics.Metric` (default name "precision").
     """
 
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
+
     def __init__(self, thresholds: Any = None, top_k: Optional[int] = None, class_id: Optional[int] = None,
                  name: Optional[str] = None, dtype: Any = None) -> None:
         super().__init__(thresholds, top_k, class_id, name or "precision", dtype)
@@ -242,6 +245,8 @@ class Precision(_PrecisionRecall):
 
 class Recall(_PrecisionRecall):
     """Recall ``tp / (tp + fn)`` over everything seen (arguments as `Precision`; default name "recall")."""
+
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
 
     def __init__(self, thresholds: Any = None, top_k: Optional[int] = None, class_id: Optional[int] = None,
                  name: Optional[str] = None, dtype: Any = None) -> None:
@@ -275,6 +280,8 @@ class AUC(Metric):
         ValueError: num_thresholds <= 1, unknown curve or summation method, thresholds outside [0, 1].
     """
 
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
+
     def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
                  name: Optional[str] = None, dtype: Any = None, thresholds: Any = None, multi_label: bool = False,
                  num_labels: Optional[int] = None, label_weights: Any = None, from_logits: bool = False) -> None:
@@ -295,6 +302,7 @@ class AUC(Metric):
                     or num_thresholds <= 1:
                 raise ValueError(f"AUC: `num_thresholds` must be an int > 1, received {num_thresholds!r}")
             self.num_thresholds = int(num_thresholds)
+            charge_allocation(40 * self.num_thresholds, f"AUC: {self.num_thresholds} thresholds")
             inner = [(i + 1) * 1.0 / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
             self._evenly = True
         self._init_thresholds = thresholds

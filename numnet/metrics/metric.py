@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from numnet.utils.serialization import charge_allocation
+
 
 def to_numpy(x: Any) -> np.ndarray:
     """The ndarray behind a Tensor / array / list / number (no copy when possible)."""
@@ -42,6 +44,9 @@ class Metric:
             value = {"zeros": 0.0, "ones": 1.0}[initializer]
         else:
             value = initializer
+        dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        charge_allocation(2 * int(np.prod(dims, dtype=object)) * np.dtype(dtype).itemsize,
+                          f"Metric '{getattr(self, 'name', type(self).__name__)}': state '{name}' of shape {dims}")
         arr = np.array(np.broadcast_to(np.asarray(value, dtype=dtype), shape), dtype=dtype)
         self._variables.append(arr)
         self._initial_values.append(arr.copy())

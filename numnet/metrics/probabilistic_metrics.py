@@ -20,6 +20,8 @@ class BinaryCrossentropy(MeanMetricWrapper):
         label_smoothing: as `numnet.losses.BinaryCrossentropy`.
     """
 
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
+
     def __init__(self, name: str = "binary_crossentropy", dtype: Any = None, from_logits: bool = False,
                  label_smoothing: float = 0.0) -> None:
         super().__init__(_losses.binary_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
@@ -37,6 +39,8 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         axis: as `numnet.losses.CategoricalCrossentropy`.
     """
 
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
+
     def __init__(self, name: str = "categorical_crossentropy", dtype: Any = None, from_logits: bool = False,
                  label_smoothing: float = 0.0, axis: int = -1) -> None:
         super().__init__(_losses.categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
@@ -53,6 +57,8 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         axis: as `numnet.losses.sparse_categorical_crossentropy`.
     """
 
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
+
     def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: Any = None,
                  from_logits: bool = False, axis: int = -1) -> None:
         super().__init__(_losses.sparse_categorical_crossentropy, name=name, dtype=dtype,
@@ -62,12 +68,16 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
 class KLDivergence(MeanMetricWrapper):
     """Mean Kullback-Leibler divergence over samples (name default "kl_divergence")."""
 
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
+
     def __init__(self, name: str = "kl_divergence", dtype: Any = None) -> None:
         super().__init__(_losses.kl_divergence, name=name, dtype=dtype)
 
 
 class Poisson(MeanMetricWrapper):
     """Mean Poisson loss over samples (name default "poisson")."""
+
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
 
     def __init__(self, name: str = "poisson", dtype: Any = None) -> None:
         super().__init__(_losses.poisson, name=name, dtype=dtype)

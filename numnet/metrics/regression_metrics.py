@@ -25,12 +25,16 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> np.ndarray:
 class MeanSquaredError(MeanMetricWrapper):
     """Mean of ``mean(square(y_true - y_pred), axis=-1)`` over samples (name default "mean_squared_error")."""
 
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
+
     def __init__(self, name: str = "mean_squared_error", dtype: Any = None) -> None:
         super().__init__(_losses.mean_squared_error, name=name, dtype=dtype)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
     """Mean of ``mean(abs(y_true - y_pred), axis=-1)`` over samples (name default "mean_absolute_error")."""
+
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
 
     def __init__(self, name: str = "mean_absolute_error", dtype: Any = None) -> None:
         super().__init__(_losses.mean_absolute_error, name=name, dtype=dtype)
@@ -39,6 +43,8 @@ class MeanAbsoluteError(MeanMetricWrapper):
 class MeanAbsolutePercentageError(MeanMetricWrapper):
     """Mean absolute percentage error (name default "mean_absolute_percentage_error")."""
 
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
+
     def __init__(self, name: str = "mean_absolute_percentage_error", dtype: Any = None) -> None:
         super().__init__(_losses.mean_absolute_percentage_error, name=name, dtype=dtype)
 
@@ -46,12 +52,16 @@ class MeanAbsolutePercentageError(MeanMetricWrapper):
 class MeanSquaredLogarithmicError(MeanMetricWrapper):
     """Mean squared logarithmic error (name default "mean_squared_logarithmic_error")."""
 
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
+
     def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: Any = None) -> None:
         super().__init__(_losses.mean_squared_logarithmic_error, name=name, dtype=dtype)
 
 
 class LogCoshError(MeanMetricWrapper):
     """Mean of ``log(cosh(y_pred - y_true))`` (name default "logcosh")."""
+
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
 
     def __init__(self, name: str = "logcosh", dtype: Any = None) -> None:
         super().__init__(_losses.log_cosh, name=name, dtype=dtype)
@@ -66,6 +76,8 @@ class CosineSimilarity(MeanMetricWrapper):
         axis: the features axis (default -1).
     """
 
+    _direction = "up"  # better when it goes up (mode="auto" of callbacks)
+
     def __init__(self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1) -> None:
         super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
 
@@ -77,6 +89,8 @@ class RootMeanSquaredError(Mean):
         name: default "root_mean_squared_error".
         dtype: see `numnet.metrics.Metric`.
     """
+
+    _direction = "down"  # better when it goes down (mode="auto" of callbacks)
 
     def __init__(self, name: str = "root_mean_squared_error", dtype: Any = None) -> None:
         super().__init__(name=name, dtype=dtype)

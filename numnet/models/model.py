@@ -15,17 +15,7 @@ import numpy as np
 from numnet.autograd import no_grad
 from numnet.layers.layer import Layer
 
-try:
-    from numnet.trainers.trainer import Trainer
-except ModuleNotFoundError as _exc:  # the training package is not there yet
-    if _exc.name not in ("numnet.trainers", "numnet.trainers.trainer"):
-        raise
-
-    class Trainer:  # type: ignore[no-redef]
-        """Stand-in until numnet.trainers.trainer exists: compile/fit are unavailable."""
-
-        compiled = False
-        optimizer = None
+from numnet.trainers.trainer import Trainer
 
 __all__ = ["Model"]
 

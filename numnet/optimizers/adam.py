@@ -15,6 +15,33 @@ def check_betas(owner: str, beta_1: float, beta_2: float, epsilon: float) -> Non
     _check_number(owner, "epsilon", epsilon, low=0)
 
 
+_CHUNK = 32768
+"""Elements per chunk of the in-place update: 6 arrays of 128 KiB stay in the L2 cache."""
+
+
+def _adam_kernel(g, m, v, w, v_hat, alpha, c1, c2, eps, t1, t2) -> None:
+    """Keras's Adam update in place, with `t1`/`t2` as temporaries (all arrays of one shape).
+
+    The same float32 operations in the same order as
+    ``m += (g - m) * c1; v += (g*g - v) * c2; w -= (m * alpha) / (sqrt(v) + eps)``.
+    """
+    np.subtract(g, m, out=t1)
+    t1 *= c1
+    m += t1
+    np.multiply(g, g, out=t1)
+    t1 -= v
+    t1 *= c2
+    v += t1
+    if v_hat is not None:
+        np.maximum(v_hat, v, out=v_hat)
+        v = v_hat
+    np.sqrt(v, out=t1)
+    t1 += eps
+    np.multiply(m, alpha, out=t2)
+    t2 /= t1
+    w -= t2
+
+
 class Adam(Optimizer):
     """Adam: adaptive moment estimation.
 
@@ -62,20 +89,33 @@ class Adam(Optimizer):
         step = dt(self.iterations + 1)
         alpha = learning_rate * np.sqrt(dt(1) - dt(self.beta_2) ** step) / (dt(1) - dt(self.beta_1) ** step)
         m, v = self._momentums[i], self._velocities[i]
-        tmp = gradient - m
-        tmp *= 1 - self.beta_1
-        m += tmp
-        tmp = gradient * gradient
-        tmp -= v
-        tmp *= 1 - self.beta_2
-        v += tmp
-        if self.amsgrad:
-            v_hat = self._velocity_hats[i]
-            np.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        denom = np.sqrt(v)
-        denom += self.epsilon
-        w -= (m * alpha) / denom
+        v_hat = self._velocity_hats[i] if self.amsgrad else None
+        c1, c2, eps = dt(1 - self.beta_1), dt(1 - self.beta_2), dt(self.epsilon)
+        arrays = (gradient, m, v, w) if v_hat is None else (gradient, m, v, w, v_hat)
+        if all(a.flags.c_contiguous for a in arrays) and gradient.dtype == w.dtype:
+            # In cache-sized chunks of the flattened arrays: each element's dozen operations
+            # then run on data still in L2 instead of streaming every array a dozen times.
+            flat = [a.reshape(-1) for a in arrays]
+            n = w.size
+            s1, s2 = self._scratch(min(n, _CHUNK), w.dtype)
+            for lo in range(0, n, _CHUNK):
+                hi = min(lo + _CHUNK, n)
+                k = hi - lo
+                parts = [a[lo:hi] for a in flat]
+                _adam_kernel(parts[0], parts[1], parts[2], parts[3], parts[4] if v_hat is not None else None,
+                             alpha, c1, c2, eps, s1[:k], s2[:k])
+        else:
+            shape = w.shape
+            _adam_kernel(gradient, m, v, w, v_hat, alpha, c1, c2, eps, np.empty(shape, w.dtype),
+                         np.empty(shape, w.dtype))
+
+    def _scratch(self, size: int, dtype: np.dtype) -> tuple:
+        """Two reusable temporaries of at least `size` elements (not optimizer state)."""
+        bufs = self.__dict__.get("_scratch_bufs")
+        if bufs is None or bufs[0].size < size or bufs[0].dtype != dtype:
+            bufs = (np.empty(size, dtype), np.empty(size, dtype))
+            self._scratch_bufs = bufs
+        return bufs
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

@@ -150,6 +150,8 @@ def write_json_dataset(group: "h5py.Group", name: str, value: Any) -> None:
 
 
 def _attr_bytes(value: Any) -> bytes:
+    if isinstance(value, h5py.Empty):
+        return b"E" + np.dtype(value.dtype).str.encode()
     arr = np.asarray(value)
     if arr.dtype.kind == "O":
         items = [x.encode("utf-8") if isinstance(x, str) else bytes(x) for x in arr.ravel()]
@@ -200,8 +202,12 @@ def _translated(path: str) -> Iterator[None]:
                                f"({type(exc).__name__}: {exc})") from exc
 
 
-def _check_attrs(obj: Any, where: str, path: str, file_size: int) -> None:
-    for raw in _attr_names(obj):
+def _check_attrs(obj: Any, where: str, path: str, file_size: int) -> int:
+    """Refuse risky attributes of `obj`; return how many it has."""
+    names = _attr_names(obj)
+    if len(names) > MAX_OBJECTS:
+        raise UnsafeFileError(f"'{path}': {where} has {len(names)} attributes; refused")
+    for raw in names:
         aid = h5py.h5a.open(obj.id, raw)
         dtype = aid.dtype
         name = raw.decode("utf-8", "replace")
@@ -217,6 +223,7 @@ def _check_attrs(obj: Any, where: str, path: str, file_size: int) -> None:
         elif n * dtype.itemsize > file_size * EXPANSION + SLACK:
             raise UnsafeFileError(f"'{path}': attribute '{name}' of {where} declares {n * dtype.itemsize} "
                                   f"bytes in a {file_size}-byte file; refused")
+    return len(names)
 
 
 def _attr_names(obj: Any) -> List[bytes]:
@@ -239,6 +246,9 @@ def _check_dataset(ds: Any, where: str, path: str, file_size: int) -> int:
         if code not in _SAFE_FILTERS:
             raise UnsafeFileError(f"'{path}': dataset '{where}' uses HDF5 filter #{code}, which is not a "
                                   f"built-in filter; refused")
+    if ds.id.get_space().get_simple_extent_type() == h5py.h5s.NULL:
+        raise UnsafeFileError(f"'{path}': dataset '{where}' has no dataspace (an HDF5 'null'/empty dataset); "
+                              f"refused")
     dtype = ds.dtype
     if dtype.kind == "O" or h5py.check_vlen_dtype(dtype) is not None:
         raise UnsafeFileError(f"'{path}': dataset '{where}' has an object/reference or variable-length "
@@ -262,7 +272,7 @@ def _validate(f: Any, path: str, file_size: int) -> None:
         group, gpath, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise UnsafeFileError(f"'{path}': groups nested more than {MAX_DEPTH} deep; refused")
-        _check_attrs(group, f"group '{gpath}'", path, file_size)
+        count += _check_attrs(group, f"group '{gpath}'", path, file_size)
         for name in list(group.keys()):
             count += 1
             if count > MAX_OBJECTS:
@@ -283,7 +293,9 @@ def _validate(f: Any, path: str, file_size: int) -> None:
             if isinstance(obj, h5py.Group):
                 stack.append((obj, where, depth + 1))
             elif isinstance(obj, h5py.Dataset):
-                _check_attrs(obj, f"dataset '{where}'", path, file_size)
+                count += _check_attrs(obj, f"dataset '{where}'", path, file_size)
+                if count > MAX_OBJECTS:
+                    raise UnsafeFileError(f"'{path}': more than {MAX_OBJECTS} objects and attributes; refused")
                 total += _check_dataset(obj, where, path, file_size)
                 if total > file_size * EXPANSION + SLACK:
                     raise UnsafeFileError(f"'{path}': datasets declare {total} bytes in total in a file of "
@@ -439,5 +451,5 @@ def read_json_dataset(group: Any, name: str, path: str) -> Any:
         raise FileLayoutError(f"'{path}': dataset '{name}' is not valid UTF-8") from None
     except RecursionError:
         raise FileLayoutError(f"'{path}': JSON in dataset '{name}' is nested too deeply") from None
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, and integers longer than Python converts
         raise FileLayoutError(f"'{path}': dataset '{name}' is not valid JSON ({exc})") from None

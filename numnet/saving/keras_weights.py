@@ -8,7 +8,8 @@ under ``layers/<key>/layers/...``. Variables are numbered trainable first, then 
 Keras 2 stores a root attribute ``layer_names`` (``model.layers`` order) and, per layer group, a
 ``weight_names`` attribute listing dataset paths inside that group (``dense/kernel:0``), in the
 layer's ``trainable_weights + non_trainable_weights`` order; ``model.save('x.h5')`` puts the same
-under ``/model_weights``. Layers are matched by position, skipping weightless ones.
+under ``/model_weights``. A list too long for one HDF5 object header is split into attributes
+``layer_names0``, ``layer_names1``, ... Layers are matched by position, skipping weightless ones.
 """
 from __future__ import annotations
 
@@ -36,11 +37,11 @@ def detect_layout(f: Any, path: str) -> Tuple[str, Any]:
     """
     if "numnet_format" in f.attrs:
         return NUMNET, f
-    if "layer_names" in f.attrs:
+    if _has_list_attr(f, "layer_names"):
         return KERAS2, f
     if "model_weights" in f:
         g = f["model_weights"]
-        if hasattr(g, "attrs") and "layer_names" in g.attrs:
+        if hasattr(g, "attrs") and _has_list_attr(g, "layer_names"):
             return KERAS2, g
     if "layers" in f and hasattr(f["layers"], "keys"):
         return KERAS3, f
@@ -50,6 +51,23 @@ def detect_layout(f: Any, path: str) -> Tuple[str, Any]:
         f"or a Keras 2 .h5 layout (root or '/model_weights' attribute 'layer_names'); found root entries "
         f"{sorted(f.keys())[:10]} and attributes {sorted(f.attrs.keys())[:10]}"
     )
+
+
+def _has_list_attr(obj: Any, name: str) -> bool:
+    return name in obj.attrs or f"{name}0" in obj.attrs
+
+
+def _read_list_attr(obj: Any, name: str, path: str) -> List[str]:
+    """A Keras 2 list attribute; Keras splits one longer than an HDF5 object header holds into
+    ``name0``, ``name1``, ... (as it does for the layers of big models)."""
+    if name in obj.attrs:
+        return h5_io.read_str_list_attr(obj, name, path) or []
+    out: List[str] = []
+    chunk = 0
+    while f"{name}{chunk}" in obj.attrs:
+        out.extend(h5_io.read_str_list_attr(obj, f"{name}{chunk}", path) or [])
+        chunk += 1
+    return out
 
 
 def _label(index: int, layer: Any) -> str:
@@ -74,11 +92,11 @@ def _keras2_order(layer: Any) -> List[Any]:
 
 def read_keras2_pairs(group: Any, model: Any, path: str) -> List[Tuple[Optional[ModelGroup], Optional[FileGroup]]]:
     """Read a Keras 2 weights group into memory and pair its layers with the model's by position."""
-    layer_names = h5_io.read_str_list_attr(group, "layer_names", path) or []
+    layer_names = _read_list_attr(group, "layer_names", path)
     file_groups: List[FileGroup] = []
     for lname in layer_names:
         lg = h5_io.subgroup(group, lname, path)
-        weight_names = h5_io.read_str_list_attr(lg, "weight_names", path) or []
+        weight_names = _read_list_attr(lg, "weight_names", path)
         if not weight_names:
             continue
         arrays = [h5_io.read_dataset(lg, w, path) for w in weight_names]

@@ -8,7 +8,8 @@ File layout (format version 1)::
     /build_config           uint8 JSON {"input_shape": ...} (only if the model was built)
     /compile_config         uint8 JSON of model.get_compile_config() (only if compiled)
     /model_weights          every weight (see numnet.saving.weights_io)
-    /optimizer              attrs class_name; datasets 0, 1, ...: optimizer.variables
+    /optimizer              attrs class_name, variable_count, built; datasets 0, 1, ...:
+                            optimizer.variables (only the counters when saved unbuilt)
     /rng_state              uint8 JSON: bit-generator states of layers with their own RNG
                             (Dropout), keyed by position in the flattened layer list
 
@@ -263,7 +264,7 @@ def _optimizer_state(model: Any) -> Optional[tuple]:
     if opt is None or not hasattr(opt, "get_state"):
         return None
     arrays = [np.array(getattr(v, "data", v)) for v in opt.get_state()]
-    return type(opt).__name__, arrays
+    return type(opt).__name__, arrays, bool(getattr(opt, "built", True))
 
 
 def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
@@ -313,6 +314,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
             g = f.create_group("optimizer")
             g.attrs["class_name"] = np.bytes_(optimizer[0].encode("utf-8"))
             g.attrs["variable_count"] = len(optimizer[1])
+            g.attrs["built"] = optimizer[2]
             for i, arr in enumerate(optimizer[1]):
                 g.create_dataset(str(i), data=arr)
         h5_io.write_digest(f)
@@ -340,7 +342,10 @@ def _read_model_file(path: str) -> Dict[str, Any]:
             keys = sorted(opt.keys(), key=lambda k: int(k) if k.isdigit() else -1)
             if any(not k.isdigit() for k in keys) or [int(k) for k in keys] != list(range(len(keys))):
                 raise h5_io.FileLayoutError(f"'{path}': optimizer variables must be datasets named 0..n-1")
-            out["optimizer"] = [h5_io.read_dataset(opt, k, path) for k in keys]
+            built = h5_io.read_attr(opt, "built", path, default=True)
+            if np.asarray(built).dtype.kind not in "biu" or np.asarray(built).size != 1:
+                raise h5_io.FileLayoutError(f"'{path}': attribute 'built' of '/optimizer' must be a boolean")
+            out["optimizer"] = ([h5_io.read_dataset(opt, k, path) for k in keys], bool(np.asarray(built).item()))
         else:
             out["optimizer"] = None
     return out
@@ -384,17 +389,30 @@ def _to_shape(value: Any) -> Any:
     raise ValueError(f"build_config input_shape has an invalid entry {value!r:.80}")
 
 
+def _charge_input(shape: Any) -> None:
+    if isinstance(shape, tuple):
+        if any(d is not None and (not isinstance(d, int) or d < 0) for d in shape):
+            raise ValueError(f"invalid input shape {shape}")
+        n = int(np.prod([1 if d is None else d for d in shape], dtype=object))
+        serialization.charge_allocation(4 * n, f"the build input of shape {shape}")
+    elif isinstance(shape, list):
+        for s in shape:
+            _charge_input(s)
+    elif isinstance(shape, dict):
+        for s in shape.values():
+            _charge_input(s)
+
+
 def _build_from_shape(model: Any, shape: Any) -> None:
     shape = _to_shape(shape)
+    _charge_input(shape)  # building runs `call` on zeros of this shape
     if hasattr(model, "build") and type(model).build is not _layer_build():
         model.build(shape)
-    if not model.built or not model.weights:
+    if not model.built:
         from numnet.autograd import Tensor, no_grad
 
         def zeros(s: Any) -> Any:
             if isinstance(s, tuple):
-                if any(d is not None and (not isinstance(d, int) or d < 0 or d > 1 << 20) for d in s):
-                    raise ValueError(f"invalid input shape {s}")
                 return Tensor(np.zeros(tuple(1 if d is None else d for d in s), dtype=np.float32))
             if isinstance(s, list):
                 return [zeros(x) for x in s]
@@ -410,14 +428,50 @@ def _layer_build() -> Any:
     return Layer.build
 
 
-def _restore_compile(model: Any, compile_config: Any, optimizer_state: Optional[List[np.ndarray]],
+def _resolve_custom_names(compile_config: Dict[str, Any]) -> Dict[str, Any]:
+    """Replace the names of custom losses/metrics by the objects (inside a custom_object_scope).
+
+    `compile` resolves names lazily, at the first `fit`/`evaluate`, outside the scope of the
+    `custom_objects` given to `load_model`; resolving them now keeps that mapping in force.
+    Built-in names are left as they are (their meaning can depend on the data's shapes).
+    """
+    from numnet import losses, metrics
+
+    def resolve(value: Any, builtins: Mapping[str, Any], reserved: tuple, kinds: tuple) -> Any:
+        if isinstance(value, str):
+            if value in builtins or value in reserved:
+                return value
+            try:
+                obj = serialization.resolve(value, {})
+            except (TypeError, ValueError):
+                return value  # compile reports it, naming custom_objects
+            if isinstance(obj, type) and not issubclass(obj, kinds):
+                return value  # a class of another kind: compile refuses the name
+            return obj
+        if isinstance(value, list):
+            return [resolve(v, builtins, reserved, kinds) for v in value]
+        if isinstance(value, dict) and "class_name" not in value:
+            return {k: resolve(v, builtins, reserved, kinds) for k, v in value.items()}
+        return value
+
+    out = dict(compile_config)
+    if "loss" in out:
+        out["loss"] = resolve(out["loss"], losses.BUILTINS, (), (losses.Loss,))
+    for key in ("metrics", "weighted_metrics"):
+        if key in out:
+            out[key] = resolve(out[key], metrics.BUILTINS, ("accuracy", "acc", "crossentropy", "ce"),
+                               (metrics.Metric, losses.Loss))
+    return out
+
+
+def _restore_compile(model: Any, compile_config: Any, optimizer_state: Optional[tuple],
                      custom_objects: Optional[Mapping[str, Any]], path: str) -> None:
     if not isinstance(compile_config, dict):
         raise ValueError(f"Cannot load model from '{path}': compile_config must be a JSON object, found "
                          f"{type(compile_config).__name__}")
     try:
         with serialization.custom_object_scope(custom_objects):
-            model.compile_from_config(compile_config)
+            model.compile_from_config(_resolve_custom_names(compile_config))
     except Exception as exc:
         hint = "" if "custom_objects" in str(exc) else " (load with compile=False to skip compiling)"
         raise ValueError(f"Cannot load model from '{path}': could not compile it from the saved compile "
@@ -425,13 +479,33 @@ def _restore_compile(model: Any, compile_config: Any, optimizer_state: Optional[
     opt = getattr(model, "optimizer", None)
     if optimizer_state is None or opt is None:
         return
+    saved, saved_built = optimizer_state
     try:
         if not getattr(opt, "built", False):
             opt.build(model.trainable_weights)
-        opt.set_state(list(optimizer_state))
+        current = opt.get_state()
+        if not saved_built and len(saved) < len(current):
+            # Saved before its first step: only the counters exist; the slots start at zero.
+            saved = list(saved) + current[len(saved):]
+        for i, (cur, arr) in enumerate(zip(current, saved)):
+            if np.asarray(cur).dtype.kind in "iub" and np.asarray(arr).dtype.kind not in "iub":
+                raise ValueError(f"state array {i} must be integer (it is {np.asarray(cur).dtype}), found "
+                                 f"{np.asarray(arr).dtype}")
+        opt.set_state(list(saved))
     except Exception as exc:
         raise ValueError(f"Cannot load model from '{path}': the saved optimizer state does not fit the "
                          f"optimizer ({type(exc).__name__}: {exc})") from exc
+
+
+# What building a model from a file may allocate beyond twice its saved weights (metrics,
+# the dummy input of a subclassed model's build, small weights of another dtype).
+_BUILD_SLACK = 256 << 20
+
+
+def _budget_bytes(data: Dict[str, Any]) -> int:
+    """Memory a model built from this file's config may claim: twice the saved weights + slack."""
+    saved = sum(int(a.nbytes) for g in data["weights"] for a in g.arrays)
+    return 2 * saved + _BUILD_SLACK
 
 
 def load_model(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None, compile: bool = True,
@@ -454,7 +528,8 @@ def load_model(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None
         FileNotFoundError: no such file.
         OSError: not an HDF5 file, truncated or unreadable (`CorruptFileError`).
         ValueError: unsafe content, another layout, an unknown class name (the message says to
-            pass `custom_objects` or register the class), or an invalid config.
+            pass `custom_objects` or register the class), an invalid config, or a config asking
+            for far more memory than the saved weights (refused before allocating it).
     """
     path = h5_io.check_filepath(filepath)
     if custom_objects is not None and not isinstance(custom_objects, Mapping):
@@ -463,8 +538,10 @@ def load_model(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None
     from numnet.utils.random import global_rng
 
     global_state = global_rng().bit_generator.state
+    budget = serialization.allocation_budget(_budget_bytes(data), f"loading '{path}'")
     try:  # building draws initial weights; leave the global stream (shuffling...) where it was
-        model = _build_model(data["model_config"], data["build_config"], custom_objects, path)
+        with budget:
+            model = _build_model(data["model_config"], data["build_config"], custom_objects, path)
     finally:
         global_rng().bit_generator.state = global_state
     pairs = weights_io.pair_by_position(weights_io.model_weight_groups(model), data["weights"])
@@ -476,5 +553,6 @@ def load_model(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None
     _restore_rng_states(model, data["rng_state"], path)
     weights_io.assign_all(assignments)
     if compile and data["compile_config"] is not None and hasattr(model, "compile_from_config"):
-        _restore_compile(model, data["compile_config"], data["optimizer"], custom_objects, path)
+        with serialization.allocation_budget(_budget_bytes(data), f"compiling the model loaded from '{path}'"):
+            _restore_compile(model, data["compile_config"], data["optimizer"], custom_objects, path)
     return model

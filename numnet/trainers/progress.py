@@ -12,6 +12,8 @@ as Keras does.
 """
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
 from typing import Any, Dict, Optional, TextIO
@@ -58,6 +60,17 @@ def resolve_verbose(verbose: Any) -> int:
     return int(verbose)
 
 
+_NO_TRIM = 1 << 16  # a width tqdm never has to cut a line to
+
+
+def _terminal_width(stream: TextIO) -> int:
+    """The width of the terminal behind `stream` in columns, 0 when unknown."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return 0
+
+
 def _duration(seconds: float) -> str:
     return f"{seconds:.1f}s"
 
@@ -87,8 +100,12 @@ class Bar:
         if interactive:
             from tqdm import tqdm
 
+            # A terminal that reports no width (some CI ptys, `script` without a tty) would make tqdm
+            # draw an empty line: then never truncate instead.
+            width = _terminal_width(self.stream)
             self._tqdm = tqdm(
-                total=total, file=self.stream, mininterval=mininterval, leave=True, dynamic_ncols=True,
+                total=total, file=self.stream, mininterval=mininterval, leave=True, dynamic_ncols=width > 0,
+                ncols=None if width > 0 else _NO_TRIM,
                 unit="step", bar_format="{n_fmt}/{total_fmt} |{bar:20}| {elapsed}<{remaining}, {rate_fmt}{postfix}"
                 if total else "{n_fmt} steps [{elapsed}, {rate_fmt}{postfix}]",
             )
@@ -116,6 +133,10 @@ class Bar:
             if self.total is not None and bar.n < self.seen:
                 bar.update(self.seen - bar.n)
             bar.set_postfix_str(format_logs(logs), refresh=False)
+            # The live bar is cut at the terminal's width; the final line keeps every value
+            # (the terminal wraps it), so the val_ entries are never lost.
+            bar.dynamic_ncols = False
+            bar.ncols = _NO_TRIM
             bar.close()
             self._tqdm = None
             return

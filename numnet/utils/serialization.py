@@ -14,6 +14,44 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 _REGISTERED: Dict[str, Any] = {}
 _REGISTERED_NAMES: Dict[Any, str] = {}
 _scope = threading.local()
+_budget = threading.local()
+
+
+@contextlib.contextmanager
+def allocation_budget(max_bytes: int, what: str) -> Iterator[None]:
+    """Within this block, `charge_allocation` refuses allocations beyond `max_bytes` in total.
+
+    Loaders use it so that a config from an untrusted file (``Dense(units=10**9)``) is refused
+    with a clear error before the memory is allocated.
+
+    Args:
+        max_bytes: the total the block may allocate through `charge_allocation`.
+        what: what is being built, for the error message (e.g. "loading 'm.h5'").
+    """
+    previous = getattr(_budget, "state", None)
+    _budget.state = [int(max_bytes), 0, what]
+    try:
+        yield
+    finally:
+        _budget.state = previous
+
+
+def charge_allocation(nbytes: Any, what: str) -> None:
+    """Count `nbytes` against the active `allocation_budget` (a no-op outside one).
+
+    Raises:
+        ValueError: the budget would be exceeded (nothing is counted then).
+    """
+    state = getattr(_budget, "state", None)
+    if state is None:
+        return
+    nbytes = max(0, int(nbytes))
+    if state[1] + nbytes > state[0]:
+        raise ValueError(
+            f"{what} would allocate {nbytes} bytes, which (with the {state[1]} bytes already allocated) exceeds "
+            f"the {state[0]} bytes allowed while {state[2]}; the config asks for far more memory than the "
+            f"saved weights can fill, so it is refused")
+    state[1] += nbytes
 
 
 def register_serializable(package: str = "Custom", name: Optional[str] = None) -> Callable[[Any], Any]:
@@ -100,8 +138,16 @@ def resolve(name: str, builtins: Mapping[str, Any], custom_objects: Optional[Map
     )
 
 
+def _check_base(obj: Any, base: Optional[Any], name: Any, kind: str) -> None:
+    if base is None:
+        return
+    ok = isinstance(obj, base) or (isinstance(obj, type) and issubclass(obj, base))
+    if not ok:
+        raise TypeError(f"Could not deserialize {kind} {name!r}: it names {obj!r:.100}, which is not a {kind}")
+
+
 def deserialize(config: Any, builtins: Mapping[str, Any], custom_objects: Optional[Mapping[str, Any]] = None,
-                kind: str = "object") -> Any:
+                kind: str = "object", base: Optional[Any] = None) -> Any:
     """Build an object from a config made by `serialize`, resolving names only via `resolve`.
 
     Args:
@@ -109,12 +155,17 @@ def deserialize(config: Any, builtins: Mapping[str, Any], custom_objects: Option
         builtins: numnet's own objects of this kind, by name.
         custom_objects: extra user objects, by name.
         kind: what is being built ("layer", "loss", ...), for error messages.
+        base: if given, the class (or tuple of classes) the resolved object must be or
+            subclass; checked before anything is built (a registered loss is not a layer).
 
     Raises:
-        TypeError / ValueError: the config is malformed or names an unknown object.
+        TypeError / ValueError: the config is malformed, names an unknown object, or names an
+            object of another kind.
     """
     if isinstance(config, str):
-        return resolve(config, builtins, custom_objects, kind)
+        obj = resolve(config, builtins, custom_objects, kind)
+        _check_base(obj, base, config, kind)
+        return obj
     if not isinstance(config, Mapping) or "class_name" not in config:
         raise TypeError(f"Could not deserialize {kind}: expected a dict with 'class_name' and 'config', got {config!r:.200}")
     name = config.get("registered_name") or config["class_name"]
@@ -127,6 +178,7 @@ def deserialize(config: Any, builtins: Mapping[str, Any], custom_objects: Option
         if config.get("registered_name") is None:
             raise
         cls = resolve(config["class_name"], builtins, custom_objects, kind)
+    _check_base(cls, base, name, kind)
     if not hasattr(cls, "from_config"):
         raise TypeError(f"Could not deserialize {kind} {name!r}: {cls!r} has no from_config")
     with custom_object_scope(custom_objects):

@@ -738,7 +738,13 @@ def test_loss(name, kwargs, kind, reduction, weighting, shape):
         sw.flat[0] = 0.0
     kloss = getattr(keras.losses, name)(reduction=reduction, **kwargs)
     nloss = getattr(numnet.losses, name)(reduction=reduction, **kwargs)
-    expected = np.asarray(kloss(y_true, y_pred, sample_weight=sw))
+    try:
+        expected = np.asarray(kloss(y_true, y_pred, sample_weight=sw))
+    except (ValueError, TypeError) as exc:
+        # Keras does not broadcast (batch,) weights over a (batch, steps) per-sample loss;
+        # numnet does (it adds trailing axes), a deliberate superset.
+        assert weighting == "per_sample" and len(shape) == 3, exc
+        pytest.skip("Keras rejects (batch,) sample weights for a rank-2 per-sample loss")
     got = nloss(y_true, y_pred, sample_weight=sw)
     _close(got, expected, atol=1e-5, rtol=1e-5, what=f"{name}{kwargs} {reduction} {weighting}")
     upstream = _randn(*expected.shape, seed=94)
@@ -766,7 +772,7 @@ LOSS_FUNCTIONS = [
 @pytest.mark.parametrize("name,kind,kwargs", LOSS_FUNCTIONS, ids=[f"{n}-{d}{k}" for n, d, k in LOSS_FUNCTIONS])
 def test_loss_functions(name, kind, kwargs):
     y_true, y_pred = _loss_data(kind, (2, 3, 4))
-    expected = np.asarray(getattr(keras.losses, name)(y_true, y_pred, **kwargs))
+    expected = np.asarray(keras.losses.get(name)(y_true, y_pred, **kwargs))
     _close(getattr(numnet.losses, name)(y_true, y_pred, **kwargs), expected, what=f"{name}{kwargs}")
 
 
@@ -791,6 +797,287 @@ def test_loss_configs():
 
 def test_sparse_categorical_crossentropy_loss_axis():
     y_true = _rng(1).integers(0, 3, (2, 4))
-    y_pred = np.moveaxis(_probs(2, 4, 3, seed=2), -1, 1)  # classes on axis 1
-    expected = np.asarray(keras.losses.SparseCategoricalCrossentropy(axis=1)(y_true, y_pred))
+    probs = _probs(2, 4, 3, seed=2)
+    y_pred = np.moveaxis(probs, -1, 1)  # classes on axis 1
+    # Keras's JAX backend rejects axis != -1 here, so the oracle is the classes-last layout
+    expected = np.asarray(keras.losses.SparseCategoricalCrossentropy()(y_true, probs))
     _close(numnet.losses.SparseCategoricalCrossentropy(axis=1)(y_true, y_pred), expected, what="SCCE axis=1")
+
+
+# ----------------------------------------------------------------------------- metrics
+def _metric_batches(kind):
+    """Two batches (y_true, y_pred) of the given kind."""
+    out = []
+    for b in range(2):
+        s = 200 + 10 * b
+        if kind == "binary":
+            out.append((_binary_labels(6, 3, seed=s), _unit(6, 3, seed=s + 1)))
+        elif kind == "binary_col":
+            out.append((_binary_labels(8, 1, seed=s), _unit(8, 1, seed=s + 1)))
+        elif kind == "logits":
+            out.append((_binary_labels(8, 1, seed=s), _randn(8, 1, seed=s + 1, scale=2.0)))
+        elif kind == "categorical":
+            out.append((_onehot(6, 5, seed=s), _probs(6, 5, seed=s + 1)))
+        elif kind == "sparse":
+            out.append((_rng(s).integers(0, 5, (6,)), _probs(6, 5, seed=s + 1)))
+        elif kind == "sparse_col":
+            out.append((_rng(s).integers(0, 5, (6, 1)), _probs(6, 5, seed=s + 1)))
+        elif kind == "regression":
+            out.append((_randn(6, 3, seed=s), _randn(6, 3, seed=s + 1)))
+        elif kind == "positive":
+            out.append((_pos(6, 3, seed=s), _pos(6, 3, seed=s + 1)))
+        elif kind == "soft":
+            out.append((_unit(6, 3, seed=s), _unit(6, 3, seed=s + 1)))
+        elif kind == "hinge":
+            out.append((np.sign(_randn(6, 3, seed=s)).astype(np.float32), _randn(6, 3, seed=s + 1)))
+        elif kind == "equal":
+            y = _rng(s).integers(0, 3, (6, 2)).astype(np.float32)
+            out.append((y, np.where(_rng(s + 1).random((6, 2)) > 0.4, y, y + 1)))
+        else:
+            raise AssertionError(kind)
+    return out
+
+
+METRICS = [
+    ("Accuracy", {}, "equal"), ("BinaryAccuracy", {}, "binary"), ("BinaryAccuracy", {"threshold": 0.7}, "binary"),
+    ("CategoricalAccuracy", {}, "categorical"), ("SparseCategoricalAccuracy", {}, "sparse"),
+    ("SparseCategoricalAccuracy", {}, "sparse_col"),
+    ("TopKCategoricalAccuracy", {"k": 2}, "categorical"), ("TopKCategoricalAccuracy", {}, "categorical"),
+    ("SparseTopKCategoricalAccuracy", {"k": 2}, "sparse"), ("SparseTopKCategoricalAccuracy", {"k": 3}, "sparse_col"),
+    ("MeanSquaredError", {}, "regression"), ("MeanAbsoluteError", {}, "regression"),
+    ("MeanAbsolutePercentageError", {}, "regression"), ("MeanSquaredLogarithmicError", {}, "positive"),
+    ("RootMeanSquaredError", {}, "regression"), ("LogCoshError", {}, "regression"),
+    ("CosineSimilarity", {}, "regression"),
+    ("BinaryCrossentropy", {}, "soft"), ("BinaryCrossentropy", {"label_smoothing": 0.1}, "binary"),
+    ("BinaryCrossentropy", {"from_logits": True}, "logits"),
+    ("CategoricalCrossentropy", {}, "categorical"), ("CategoricalCrossentropy", {"label_smoothing": 0.2}, "categorical"),
+    ("SparseCategoricalCrossentropy", {}, "sparse"), ("KLDivergence", {}, "soft"), ("Poisson", {}, "positive"),
+    ("Hinge", {}, "hinge"), ("SquaredHinge", {}, "hinge"), ("CategoricalHinge", {}, "categorical"),
+    ("TruePositives", {}, "binary"), ("FalsePositives", {"thresholds": 0.3}, "binary"),
+    ("TrueNegatives", {"thresholds": [0.2, 0.5, 0.8]}, "binary"), ("FalseNegatives", {}, "binary"),
+    ("Precision", {}, "binary"), ("Precision", {"thresholds": 0.7}, "binary"),
+    ("Precision", {"thresholds": [0.3, 0.6]}, "binary"), ("Precision", {"top_k": 2}, "binary"),
+    ("Precision", {"class_id": 1}, "binary"), ("Precision", {"top_k": 1, "class_id": 2}, "categorical"),
+    ("Recall", {}, "binary"), ("Recall", {"thresholds": [0.1, 0.9]}, "binary"), ("Recall", {"top_k": 2}, "categorical"),
+    ("Recall", {"class_id": 0, "thresholds": 0.4}, "binary"),
+    ("AUC", {}, "binary_col"), ("AUC", {}, "binary"), ("AUC", {"curve": "PR"}, "binary_col"),
+    ("AUC", {"num_thresholds": 7}, "binary_col"), ("AUC", {"summation_method": "minoring"}, "binary_col"),
+    ("AUC", {"summation_method": "majoring", "curve": "PR"}, "binary_col"),
+    ("AUC", {"from_logits": True}, "logits"), ("AUC", {"multi_label": True}, "binary"),
+    ("AUC", {"multi_label": True, "num_labels": 3, "label_weights": [0.2, 0.5, 0.3]}, "binary"),
+    ("AUC", {"thresholds": [0.25, 0.5, 0.75]}, "binary_col"),
+    ("AUC", {"curve": "PR", "summation_method": "interpolation", "num_thresholds": 50}, "binary"),
+]
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("name,kwargs,kind", METRICS, ids=[f"{n}{k}-{d}" for n, k, d in METRICS])
+def test_metric(name, kwargs, kind, weighted):
+    kmetric = getattr(keras.metrics, name)(**kwargs)
+    nmetric = getattr(numnet.metrics, name)(**kwargs)
+    for i, (y_true, y_pred) in enumerate(_metric_batches(kind)):
+        sw = _pos(y_true.shape[0], seed=300 + i) if weighted else None
+        if sw is not None:
+            sw[0] = 0.0
+        kmetric.update_state(y_true, y_pred, sample_weight=sw)
+        nmetric.update_state(y_true, y_pred, sample_weight=sw)
+        _close(np.asarray(nmetric.result()), np.asarray(kmetric.result()), atol=1e-5, rtol=1e-5,
+               what=f"{name}{kwargs} after batch {i}")
+    # Keras uniquifies the default names of confusion metrics per session ("auc_3"); numnet does not.
+    assert nmetric.name == kmetric.name.rstrip("0123456789").rstrip("_") or nmetric.name == kmetric.name
+    nmetric.reset_state()
+    kmetric.reset_state()
+    _close(np.asarray(nmetric.result()), np.asarray(kmetric.result()), what=f"{name} after reset")
+
+
+def test_mean_and_sum_metrics():
+    for name in ["Mean", "Sum"]:
+        km, nm = getattr(keras.metrics, name)(), getattr(numnet.metrics, name)()
+        for i in range(3):
+            v = _randn(4, 2, seed=400 + i)
+            w = _pos(4, seed=410 + i)
+            km.update_state(v, sample_weight=w)
+            nm.update_state(v, sample_weight=w)
+            _close(np.asarray(nm.result()), np.asarray(km.result()), what=name)
+
+
+@pytest.mark.parametrize("name", ["binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+                                  "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"])
+def test_metric_functions(name):
+    kind = {"binary_accuracy": "binary", "categorical_accuracy": "categorical",
+            "top_k_categorical_accuracy": "categorical"}.get(name, "sparse")
+    y_true, y_pred = _metric_batches(kind)[0]
+    _close(getattr(numnet.metrics, name)(y_true, y_pred), np.asarray(getattr(keras.metrics, name)(y_true, y_pred)),
+           what=name)
+
+
+def test_metric_names_keras_has():
+    theirs = {n for n in dir(keras.metrics) if not n.startswith("_") and n[0].isupper()}
+    ours = {n for n in dir(numnet.metrics) if n[0].isupper()}
+    missing = sorted(theirs - ours)
+    # the documented gap list; shrink it when numnet grows
+    assert set(missing) <= {
+        "BinaryIoU", "ConcordanceCorrelation", "F1Score", "FBetaScore", "IoU", "MeanIoU", "OneHotIoU",
+        "OneHotMeanIoU", "PearsonCorrelation", "PrecisionAtRecall", "R2Score", "RecallAtPrecision",
+        "SensitivityAtSpecificity", "SpecificityAtSensitivity",
+    }, missing
+
+
+# ----------------------------------------------------------------------------- training
+def _mlp(module, n_in=6, n_out=3, out_act="softmax", extra=()):
+    L = module.layers
+    layers = [module.Input(shape=(n_in,)), L.Dense(8, activation="relu"), *extra, L.Dense(n_out, activation=out_act)]
+    return module.Sequential(layers)
+
+
+def _copy_weights(kmodel, nmodel):
+    ws = kmodel.get_weights()
+    nmodel.set_weights(ws)
+    for a, b in zip(nmodel.get_weights(), ws):
+        np.testing.assert_array_equal(a, b)
+
+
+def _fit_both(make, compile_kwargs, x, y, fit_kwargs, sample_weight=None, validation=None):
+    keras.utils.set_random_seed(0)
+    kmodel = make(keras)
+    nmodel = make(numnet)
+    _copy_weights(kmodel, nmodel)
+    kmodel.compile(**compile_kwargs(keras))
+    nmodel.compile(**compile_kwargs(numnet))
+    kw = dict(fit_kwargs, verbose=0, shuffle=False)
+    if sample_weight is not None:
+        kw["sample_weight"] = sample_weight
+    if validation is not None:
+        kw["validation_data"] = validation
+    kh = kmodel.fit(x, y, **kw)
+    nh = nmodel.fit(x, y, **kw)
+    return kmodel, nmodel, kh, nh
+
+
+def _compare_history(nh, kh, atol=1e-5):
+    assert sorted(nh.history) == sorted(kh.history), (sorted(nh.history), sorted(kh.history))
+    for key in kh.history:
+        _close(np.asarray(nh.history[key], np.float64), np.asarray(kh.history[key], np.float64), atol=atol,
+               rtol=1e-4, what=f"history[{key!r}]")
+
+
+def _classification_data(n=50, n_in=6, k=3, seed=500):
+    x = _randn(n, n_in, seed=seed)
+    y = _rng(seed + 1).integers(0, k, n)
+    return x, y
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam", "rmsprop"])
+@pytest.mark.parametrize("batch_size", [16, 50])
+def test_fit_sparse_classification(opt, batch_size):
+    x, y = _classification_data()
+    def compile_kwargs(m):
+        optimizer = {"sgd": lambda: m.optimizers.SGD(learning_rate=0.1, momentum=0.9),
+                     "adam": lambda: m.optimizers.Adam(learning_rate=0.01),
+                     "rmsprop": lambda: "rmsprop"}[opt]()
+        return dict(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    kmodel, nmodel, kh, nh = _fit_both(lambda m: _mlp(m), compile_kwargs, x, y,
+                                       {"epochs": 2, "batch_size": batch_size}, validation=(x[:10], y[:10]))
+    for a, b in zip(nmodel.get_weights(), kmodel.get_weights()):
+        _close(a, b, atol=1e-5, rtol=1e-4, what="weights after fit")
+    _compare_history(nh, kh)
+    # evaluate / predict
+    kev = kmodel.evaluate(x, y, batch_size=16, verbose=0)
+    nev = nmodel.evaluate(x, y, batch_size=16, verbose=0)
+    _close(np.asarray(nev, np.float64), np.asarray(kev, np.float64), atol=1e-5, what="evaluate()")
+    kevd = kmodel.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    nevd = nmodel.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    assert sorted(nevd) == sorted(kevd)
+    _close(nmodel.predict(x, batch_size=7, verbose=0), np.asarray(kmodel.predict(x, batch_size=7, verbose=0)),
+           what="predict()")
+    assert nmodel.metrics_names == kmodel.metrics_names
+
+
+@pytest.mark.parametrize("loss,metrics,out_act,target", [
+    ("categorical_crossentropy", ["accuracy", "top_k_categorical_accuracy"], "softmax", "onehot"),
+    ("binary_crossentropy", ["accuracy", "auc"], "sigmoid", "binary"),
+    ("mse", ["mae", "mse"], None, "regression"),
+    (("categorical_crossentropy", True), ["categorical_accuracy"], None, "onehot"),
+])
+def test_fit_losses_and_metric_names(loss, metrics, out_act, target):
+    x = _randn(40, 6, seed=510)
+    if target == "onehot":
+        y = _onehot(40, 3, seed=511)
+    elif target == "binary":
+        y = _binary_labels(40, 3, seed=512)
+    else:
+        y = _randn(40, 3, seed=513)
+    def compile_kwargs(m):
+        lobj = loss if isinstance(loss, str) else m.losses.CategoricalCrossentropy(from_logits=loss[1])
+        mets = [m.metrics.AUC(name="auc") if name == "auc" else name for name in metrics]
+        return dict(optimizer=m.optimizers.Adam(learning_rate=0.01), loss=lobj, metrics=mets)
+    kmodel, nmodel, kh, nh = _fit_both(lambda m: _mlp(m, out_act=out_act), compile_kwargs, x, y,
+                                       {"epochs": 2, "batch_size": 16}, sample_weight=_pos(40, seed=514),
+                                       validation=(x[:8], y[:8]))
+    for a, b in zip(nmodel.get_weights(), kmodel.get_weights()):
+        _close(a, b, atol=1e-5, rtol=1e-4, what="weights after fit")
+    _compare_history(nh, kh)
+
+
+def test_fit_with_batchnorm_dropout_free_model_and_validation_split():
+    x, y = _classification_data(n=60)
+    make = lambda m: _mlp(m, extra=(m.layers.BatchNormalization(),))  # noqa: E731
+    compile_kwargs = lambda m: dict(optimizer=m.optimizers.SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy",  # noqa: E731
+                                    metrics=["sparse_categorical_accuracy"])
+    kmodel, nmodel, kh, nh = _fit_both(make, compile_kwargs, x, y,
+                                       {"epochs": 2, "batch_size": 16, "validation_split": 0.25})
+    for a, b in zip(nmodel.get_weights(), kmodel.get_weights()):
+        _close(a, b, atol=1e-5, rtol=1e-4, what="weights (incl. moving stats) after fit")
+    _compare_history(nh, kh)
+
+
+def test_fit_with_regularizers_and_class_weight():
+    x, y = _classification_data(n=48)
+    def make(m):
+        return m.Sequential([m.Input(shape=(6,)),
+                             m.layers.Dense(8, activation="tanh", kernel_regularizer=m.regularizers.L2(0.01),
+                                            activity_regularizer=m.regularizers.L1(0.001)),
+                             m.layers.Dense(3, activation="softmax", bias_regularizer="l1")])
+    compile_kwargs = lambda m: dict(optimizer=m.optimizers.Adam(learning_rate=0.02),  # noqa: E731
+                                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    kmodel, nmodel, kh, nh = _fit_both(make, compile_kwargs, x, y,
+                                       {"epochs": 2, "batch_size": 16, "class_weight": {0: 1.0, 1: 2.0, 2: 0.5}})
+    for a, b in zip(nmodel.get_weights(), kmodel.get_weights()):
+        _close(a, b, atol=1e-5, rtol=1e-4, what="weights after fit")
+    _compare_history(nh, kh)
+
+
+def test_functional_two_input_model_fit():
+    xa, xb = _randn(32, 4, seed=520), _randn(32, 3, seed=521)
+    y = _rng(522).integers(0, 2, (32, 1)).astype(np.float32)
+    def make(m):
+        a = m.Input(shape=(4,), name="a")
+        b = m.Input(shape=(3,), name="b")
+        h = m.layers.Concatenate()([m.layers.Dense(5, activation="relu")(a), b])
+        out = m.layers.Dense(1, activation="sigmoid")(h)
+        return m.Model(inputs=[a, b], outputs=out)
+    compile_kwargs = lambda m: dict(optimizer=m.optimizers.Adam(learning_rate=0.01),  # noqa: E731
+                                    loss="binary_crossentropy", metrics=["accuracy"])
+    kmodel, nmodel, kh, nh = _fit_both(make, compile_kwargs, [xa, xb], y, {"epochs": 2, "batch_size": 8})
+    for a, b in zip(nmodel.get_weights(), kmodel.get_weights()):
+        _close(a, b, atol=1e-5, rtol=1e-4, what="weights after fit")
+    _compare_history(nh, kh)
+    _close(nmodel.predict({"a": xa, "b": xb}, verbose=0), np.asarray(kmodel.predict({"a": xa, "b": xb}, verbose=0)),
+           what="predict with a dict of inputs")
+
+
+def test_train_on_batch_and_test_on_batch():
+    x, y = _classification_data(n=16)
+    kmodel, nmodel = _mlp(keras), _mlp(numnet)
+    _copy_weights(kmodel, nmodel)
+    for m, mod in ((kmodel, keras), (nmodel, numnet)):
+        m.compile(optimizer=mod.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    for _ in range(2):
+        kr = kmodel.train_on_batch(x, y)
+        nr = nmodel.train_on_batch(x, y)
+        _close(np.asarray(nr, np.float64), np.asarray(kr, np.float64), atol=1e-5, what="train_on_batch")
+    _close(np.asarray(nmodel.test_on_batch(x, y), np.float64), np.asarray(kmodel.test_on_batch(x, y), np.float64),
+           atol=1e-5, what="test_on_batch")
+    kd = kmodel.train_on_batch(x, y, return_dict=True)
+    nd = nmodel.train_on_batch(x, y, return_dict=True)
+    assert sorted(nd) == sorted(kd)
