@@ -14,11 +14,16 @@ Environment variables:
 import os
 import tempfile
 
-import numpy as np
+# A small model: one BLAS thread is fastest, and multi-threaded BLAS slows down badly when
+# the machine is busy (docs/guides/performance.md). Set OPENBLAS_NUM_THREADS to override.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import numnet
-from numnet import callbacks, layers, models, optimizers
-from numnet.datasets import digits
+import numpy as np  # noqa: E402  (after the thread settings, which NumPy reads on import)
+
+import numnet  # noqa: E402
+from numnet import callbacks, layers, models, optimizers  # noqa: E402
+from numnet.datasets import digits  # noqa: E402
 
 
 def settings(name, default_epochs):

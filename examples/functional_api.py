@@ -8,17 +8,22 @@ model is saved and reloaded, and its predictions compared bit for bit.
     python examples/functional_api.py
 
 Environment variables:
-    NUMNET_EXAMPLE_EPOCHS   number of epochs (default 15)
+    NUMNET_EXAMPLE_EPOCHS   number of epochs (default 25)
     NUMNET_EXAMPLE_DIR      folder for the saved model (default: a new temporary folder)
 """
 import os
 import tempfile
 
-import numpy as np
+# A small model: one BLAS thread is fastest, and multi-threaded BLAS slows down badly when
+# the machine is busy (docs/guides/performance.md). Set OPENBLAS_NUM_THREADS to override.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import numnet
-from numnet import layers, models
-from numnet.datasets import digits
+import numpy as np  # noqa: E402  (after the thread settings, which NumPy reads on import)
+
+import numnet  # noqa: E402
+from numnet import layers, models  # noqa: E402
+from numnet.datasets import digits  # noqa: E402
 
 
 def profiles(images):
@@ -47,7 +52,7 @@ def build_model():
 
 
 def main():
-    epochs = int(os.environ.get("NUMNET_EXAMPLE_EPOCHS") or 15)
+    epochs = int(os.environ.get("NUMNET_EXAMPLE_EPOCHS") or 25)
     out_dir = os.environ.get("NUMNET_EXAMPLE_DIR") or tempfile.mkdtemp(prefix="numnet-functional-")
     os.makedirs(out_dir, exist_ok=True)
     numnet.utils.set_random_seed(0)

@@ -22,7 +22,7 @@ CASES = {
                    ["reloaded model predicts identically"]),
     "digits_mlp": (20, {"test accuracy": 0.88}, []),
     "functional_api": (8, {"test accuracy": 0.85}, ["reloaded model predicts identically"]),
-    "custom_layer": (12, {"test accuracy": 0.85}, ["reloaded model predicts identically"]),
+    "custom_layer": (16, {"test accuracy": 0.85}, ["reloaded model predicts identically"]),
     "custom_training_loop": (6, {"part 1 test accuracy": 0.85, "part 2 test accuracy": 0.85},
                              ["custom loop weights equal fit weights"]),
     "callbacks": (40, {"test accuracy": 0.85},

@@ -493,3 +493,62 @@ def test_generator_running_out_of_data_warns_and_stops():
     with pytest.warns(UserWarning, match="ran out of data"):
         history = model.fit(gen, epochs=3, steps_per_epoch=2, verbose=0)
     assert len(history.epoch) == 2  # the second epoch got 1 batch, then training stopped
+
+
+def test_missing_targets_and_bad_validation_data_name_the_argument_and_change_nothing():
+    set_random_seed(0)
+    model = mlp(2, 4, 3, "relu", "softmax")
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x, y = blobs(32)
+    model.fit(x, y, epochs=1, verbose=0)
+    before = model.get_weights()
+    iterations = model.optimizer.iterations
+    with pytest.raises(ValueError, match=r"No target \(y\) was given for output"):
+        model.fit(x, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="validation_data: .*x has 32 samples but y has 31"):
+        model.fit(x, y, validation_data=(x, y[:-1]), verbose=0)
+    with pytest.raises(TypeError, match="expected a list of Callback instances, got a single EarlyStopping"):
+        model.fit(x, y, callbacks=callbacks.EarlyStopping(), verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == iterations
+
+
+def test_steps_per_epoch_on_arrays_continues_and_cuts_the_epoch_at_the_end_of_the_data():
+    """Keras 3: the next epoch continues where the last one stopped; a pass over the data that
+    ends within an epoch ends that epoch early with a warning (10 batches, 4 steps: 4, 4, 2, 4, 4)."""
+    x = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    model = Sequential([Input((2,)), Dense(1)])
+    model.compile("sgd", "mse")
+    seen = []
+    spy = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(model.optimizer.iterations))
+    with pytest.warns(UserWarning, match="ran out of data"):
+        history = model.fit(x, x[:, :1], batch_size=4, steps_per_epoch=4, epochs=5, verbose=0, callbacks=[spy])
+    assert history.epoch == [0, 1, 2, 3, 4] and seen == [4, 8, 10, 14, 18]
+    seen.clear()
+    with pytest.warns(UserWarning, match="ran out of data"):
+        model.fit(x, x[:, :1], batch_size=4, steps_per_epoch=15, epochs=2, verbose=0, callbacks=[spy])
+    assert seen == [28, 38]
+
+
+def test_validation_steps_and_validation_batch_size():
+    set_random_seed(0)
+    x, y = blobs(64)
+    model = mlp(2, 4, 3, "relu", "softmax")
+    model.compile(optimizers.SGD(0.0), "sparse_categorical_crossentropy", ["accuracy"])
+    sizes = []
+    spy = callbacks.LambdaCallback(on_test_batch_begin=lambda b, logs: sizes.append(b))
+    h = model.fit(x, y, epochs=1, batch_size=16, validation_data=(x, y), validation_steps=2,
+                  validation_batch_size=8, verbose=0, callbacks=[spy]).history
+    assert sizes == [0, 1]
+    loss, acc = model.evaluate(x[:16], y[:16], verbose=0)
+    assert h["val_loss"][0] == pytest.approx(loss, rel=1e-6) and h["val_accuracy"][0] == pytest.approx(acc)
+
+
+def test_shuffle_batch_permutes_whole_batches():
+    set_random_seed(3)
+    x = np.arange(20, dtype=np.float32)[:, None]
+    adapter = ArrayDataAdapter(x, x, batch_size=4, shuffle="batch")
+    batches = [b[0][:, 0] for _, b in adapter.epoch()]
+    assert all(np.array_equal(b, np.arange(b[0], b[0] + 4)) and b[0] % 4 == 0 for b in batches)
+    assert sorted(b[0] for b in batches) == [0, 4, 8, 12, 16] and [b[0] for b in batches] != [0, 4, 8, 12, 16]

@@ -22,6 +22,12 @@ def _unknown(identifier: Any) -> ValueError:
 def serialize(activation: Callable) -> Any:
     """Return the name of a built-in activation, or the config of a custom one.
 
+    Args:
+        activation: an activation function.
+
+    Returns:
+        A JSON-serialisable name or `{'class_name': ..., 'config': ...}` dict.
+
     Raises:
         ValueError: `activation` is a plain function that is neither built in nor registered.
     """
@@ -41,6 +47,13 @@ def serialize(activation: Callable) -> Any:
 def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) -> Callable:
     """Return the activation named by `config` (a name or a serialized object config).
 
+    Args:
+        config: a dict as produced by `serialize`.
+        custom_objects: extra names to resolve (user classes and functions).
+
+    Returns:
+        The rebuilt object.
+
     Raises:
         ValueError: the name is unknown (the message lists the valid names).
     """
@@ -59,6 +72,9 @@ def get(identifier: Any) -> Callable:
     """Resolve `identifier` (None, a name, a config dict or a callable) to an activation function.
 
     None means `linear`.
+
+    Args:
+        identifier: a name (str), a config dict, an instance, or None.
 
     Raises:
         ValueError: the name is unknown (the message lists the valid names) or the

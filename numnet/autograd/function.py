@@ -79,7 +79,15 @@ class Function:
 
 
 def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
-    """Sum `grad` over the axes NumPy broadcasting added or stretched to reach `shape`."""
+    """Sum `grad` over the axes NumPy broadcasting added or stretched to reach `shape`.
+
+    Args:
+        grad: a gradient of the broadcast result.
+        shape: the shape of the input that was broadcast.
+
+    Returns:
+        `grad` summed down to `shape`.
+    """
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)

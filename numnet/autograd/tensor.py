@@ -318,7 +318,15 @@ class Tensor:
 
 
 def as_tensor(value: Any, dtype: Any = None) -> Tensor:
-    """Return `value` as a Tensor (itself when it already is one of the right dtype)."""
+    """Return `value` as a Tensor (itself when it already is one of the right dtype).
+
+    Args:
+        value: a Tensor, array, number or nested list.
+        dtype: dtype to cast to (None: keep / default rules of `Tensor`).
+
+    Returns:
+        `value` itself when it already is a Tensor of that dtype, else a new Tensor.
+    """
     if isinstance(value, Tensor) and (dtype is None or value.data.dtype == np.dtype(dtype)):
         return value
     return Tensor(value, dtype=dtype)

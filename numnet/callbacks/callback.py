@@ -117,6 +117,9 @@ class CallbackList(Callback):
     def __init__(self, callbacks: Optional[Iterable[Callback]] = None, add_history: bool = False,
                  add_progbar: bool = False, model: Any = None, **params: Any) -> None:
         super().__init__()
+        if isinstance(callbacks, Callback):
+            raise TypeError(f"callbacks: expected a list of Callback instances, got a single "
+                            f"{type(callbacks).__name__}; pass callbacks=[...]")
         self.callbacks: List[Callback] = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):

@@ -38,12 +38,26 @@ def _valid_names() -> str:
 
 
 def serialize(initializer: Any) -> Any:
-    """Return the `{"class_name", "config"}` dict of an initializer (None passes through)."""
+    """Return the `{"class_name", "config"}` dict of an initializer (None passes through).
+
+    Args:
+        initializer: an initializer.
+
+    Returns:
+        A JSON-serialisable name or `{'class_name': ..., 'config': ...}` dict.
+    """
     return _ser.serialize(initializer)
 
 
 def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) -> Any:
     """Build an initializer from a name or a config made by `serialize`.
+
+    Args:
+        config: a dict as produced by `serialize`.
+        custom_objects: extra names to resolve (user classes and functions).
+
+    Returns:
+        The rebuilt object.
 
     Raises:
         ValueError: the name is unknown (the message lists the valid names) or the config is bad.
@@ -61,7 +75,10 @@ def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) ->
 
 def get(identifier: Any) -> Optional[Callable]:
     """Resolve `identifier` (None, a name such as 'glorot_uniform', a config dict, a class or a
-    callable `f(shape, dtype=None)`) to an initializer.
+callable `f(shape, dtype=None)`) to an initializer.
+
+    Args:
+        identifier: a name (str), a config dict, an instance, or None.
 
     Raises:
         ValueError: unknown name (the message lists the valid names) or not callable.

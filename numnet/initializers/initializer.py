@@ -33,6 +33,12 @@ def compute_fans(shape: Sequence[int]) -> Tuple[int, int]:
 
     Dense kernels `(in, out)` give `(in, out)`; convolution kernels `(*window, in, out)` give
     `(prod(window) * in, prod(window) * out)`; a vector gives its length twice; a scalar 1.
+
+    Args:
+        shape: weight shape: `(in, out)` for dense kernels, `(*window, in, out)` for conv kernels.
+
+    Returns:
+        `(fan_in, fan_out)` as ints.
     """
     shape = tuple(shape)
     if len(shape) == 0:

@@ -19,7 +19,14 @@ for _family in _FAMILIES:
 
 
 def serialize(layer: Layer) -> dict:
-    """The config dict of a layer: `{"class_name": ..., "config": layer.get_config()}`."""
+    """The config dict of a layer: `{"class_name": ..., "config": layer.get_config()}`.
+
+    Args:
+        layer: a Layer or Model.
+
+    Returns:
+        `{'class_name': ..., 'config': ...}`, JSON-serialisable.
+    """
     from numnet.utils import serialization
 
     return serialization.serialize(layer)
@@ -29,6 +36,13 @@ def deserialize(config: dict, custom_objects: dict = None) -> Layer:
     """Build a layer (or model) from `serialize`'s output.
 
     Only numnet's own layer classes, registered classes and `custom_objects` are built.
+
+    Args:
+        config: a dict as produced by `serialize`.
+        custom_objects: extra names to resolve (user classes and functions).
+
+    Returns:
+        The rebuilt layer (new weights).
 
     Raises:
         ValueError: the class name is unknown (the message says how to make it known).

@@ -13,6 +13,7 @@ from numnet.layers._layer_utils import (
     serialize_constraint,
 )
 from numnet.layers.layer import Layer
+from numnet.ops.conv import conv_bias_relu
 
 __all__ = ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D"]
 
@@ -121,6 +122,14 @@ class BaseConv(Layer):
             )
         if inputs.data.dtype != self._np_dtype:
             inputs = ops.cast(inputs, self._np_dtype)
+        relu = self.activation is activations.relu
+        if self.groups == 1 and self.padding != "causal" and (self.bias is not None or relu):
+            # one fused node: conv + bias + ReLU applied chunk by chunk while in cache
+            y = conv_bias_relu(inputs, self.kernel, self.bias, relu=relu, strides=self.strides, padding=self.padding,
+                               data_format=self.data_format, dilation_rate=self.dilation_rate)
+            if not relu and self.activation is not activations.linear:
+                y = self.activation(y)
+            return y
         if self.groups == 1:
             y = self._convolve(inputs, self.kernel)
         else:

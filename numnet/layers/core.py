@@ -200,7 +200,11 @@ class Activation(Layer):
 
 
 class Identity(Layer):
-    """Returns its input unchanged (a placeholder layer)."""
+    """Returns its input unchanged (a placeholder layer).
+
+    Args:
+        **kwargs: base `Layer` arguments (name, dtype, trainable, input_shape, ...).
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

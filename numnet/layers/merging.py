@@ -190,35 +190,92 @@ class Concatenate(_Merge):
 
 
 def add(inputs: Sequence[Any], **kwargs: Any) -> Any:
-    """Functional form of `Add`: `Add(**kwargs)(inputs)`."""
+    """Functional form of `Add`: `Add(**kwargs)(inputs)`.
+
+    Args:
+        inputs: list of tensors (or symbolic tensors) to merge.
+        **kwargs: arguments of the layer's constructor (e.g. `name`).
+
+    Returns:
+        The merged tensor (symbolic when the inputs are).
+    """
     return Add(**kwargs)(inputs)
 
 
 def subtract(inputs: Sequence[Any], **kwargs: Any) -> Any:
-    """Functional form of `Subtract`: `Subtract(**kwargs)(inputs)`."""
+    """Functional form of `Subtract`: `Subtract(**kwargs)(inputs)`.
+
+    Args:
+        inputs: list of tensors (or symbolic tensors) to merge.
+        **kwargs: arguments of the layer's constructor (e.g. `name`).
+
+    Returns:
+        The merged tensor (symbolic when the inputs are).
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs: Sequence[Any], **kwargs: Any) -> Any:
-    """Functional form of `Multiply`: `Multiply(**kwargs)(inputs)`."""
+    """Functional form of `Multiply`: `Multiply(**kwargs)(inputs)`.
+
+    Args:
+        inputs: list of tensors (or symbolic tensors) to merge.
+        **kwargs: arguments of the layer's constructor (e.g. `name`).
+
+    Returns:
+        The merged tensor (symbolic when the inputs are).
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs: Sequence[Any], **kwargs: Any) -> Any:
-    """Functional form of `Average`: `Average(**kwargs)(inputs)`."""
+    """Functional form of `Average`: `Average(**kwargs)(inputs)`.
+
+    Args:
+        inputs: list of tensors (or symbolic tensors) to merge.
+        **kwargs: arguments of the layer's constructor (e.g. `name`).
+
+    Returns:
+        The merged tensor (symbolic when the inputs are).
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs: Sequence[Any], **kwargs: Any) -> Any:
-    """Functional form of `Maximum`: `Maximum(**kwargs)(inputs)`."""
+    """Functional form of `Maximum`: `Maximum(**kwargs)(inputs)`.
+
+    Args:
+        inputs: list of tensors (or symbolic tensors) to merge.
+        **kwargs: arguments of the layer's constructor (e.g. `name`).
+
+    Returns:
+        The merged tensor (symbolic when the inputs are).
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs: Sequence[Any], **kwargs: Any) -> Any:
-    """Functional form of `Minimum`: `Minimum(**kwargs)(inputs)`."""
+    """Functional form of `Minimum`: `Minimum(**kwargs)(inputs)`.
+
+    Args:
+        inputs: list of tensors (or symbolic tensors) to merge.
+        **kwargs: arguments of the layer's constructor (e.g. `name`).
+
+    Returns:
+        The merged tensor (symbolic when the inputs are).
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs: Sequence[Any], axis: int = -1, **kwargs: Any) -> Any:
-    """Functional form of `Concatenate`: `Concatenate(axis=axis, **kwargs)(inputs)`."""
+    """Functional form of `Concatenate`: `Concatenate(axis=axis, **kwargs)(inputs)`.
+
+    Args:
+        inputs: list of tensors (or symbolic tensors) to merge.
+        axis: axis to join along (default -1, the feature axis).
+        **kwargs: arguments of the layer's constructor (e.g. `name`).
+
+    Returns:
+        The merged tensor (symbolic when the inputs are).
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)

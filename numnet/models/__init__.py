@@ -14,7 +14,17 @@ __all__ = ["Model", "Functional", "Sequential", "clone_model", "load_model", "mo
 
 def load_model(filepath: Any, custom_objects: Optional[Dict[str, Any]] = None, compile: bool = True,
                **kwargs: Any) -> Model:
-    """Load a model saved with `model.save` (delegates to `numnet.saving.load_model`)."""
+    """Load a model saved with `model.save` (delegates to `numnet.saving.load_model`).
+
+    Args:
+        filepath: path of the file written by `model.save`.
+        custom_objects: extra names to resolve (user classes and functions).
+        compile: also restore the compile state (optimizer, loss, metrics) saved with the model.
+        **kwargs: passed on to `numnet.saving.load_model`.
+
+    Returns:
+        The model.
+    """
     from numnet import saving
 
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, **kwargs)
@@ -22,6 +32,13 @@ def load_model(filepath: Any, custom_objects: Optional[Dict[str, Any]] = None, c
 
 def model_from_json(json_string: str, custom_objects: Optional[Dict[str, Any]] = None) -> Model:
     """Rebuild a model (new weights) from `model.to_json()`.
+
+    Args:
+        json_string: the output of `model.to_json()`.
+        custom_objects: extra names to resolve (user classes and functions).
+
+    Returns:
+        The model.
 
     Raises:
         ValueError: the string is not valid JSON or not a model config.

@@ -4,6 +4,7 @@ Each module defines `__all__`; everything listed there is exported here.
 """
 from numnet.ops.arithmetic import *  # noqa: F401,F403
 from numnet.ops.cast import *  # noqa: F401,F403
+from numnet.ops.core import *  # noqa: F401,F403
 from numnet.ops.comparison import *  # noqa: F401,F403
 from numnet.ops.indexing import *  # noqa: F401,F403
 from numnet.ops.linalg import *  # noqa: F401,F403

@@ -135,22 +135,54 @@ def _scalar_safe(a: Any, b: Any):
 
 
 def add(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 + x2` with broadcasting."""
+    """Elementwise `x1 + x2` with broadcasting.
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A Tensor of the broadcast shape of `x1` and `x2`.
+    """
     return Add.apply(*_scalar_safe(x1, x2))
 
 
 def subtract(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 - x2` with broadcasting."""
+    """Elementwise `x1 - x2` with broadcasting.
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A Tensor of the broadcast shape of `x1` and `x2`.
+    """
     return Subtract.apply(*_scalar_safe(x1, x2))
 
 
 def multiply(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 * x2` with broadcasting."""
+    """Elementwise `x1 * x2` with broadcasting.
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A Tensor of the broadcast shape of `x1` and `x2`.
+    """
     return Multiply.apply(*_scalar_safe(x1, x2))
 
 
 def divide(x1: Any, x2: Any) -> Tensor:
-    """Elementwise true division `x1 / x2` with broadcasting (integers divide in float32)."""
+    """Elementwise true division `x1 / x2` with broadcasting (integers divide in float32).
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A Tensor of the broadcast shape of `x1` and `x2`.
+    """
     a, b = _scalar_safe(x1, x2)
     a_arr, b_arr = np.asarray(getattr(a, "data", a)), np.asarray(getattr(b, "data", b))
     if a_arr.dtype.kind in "biu" and b_arr.dtype.kind in "biu":
@@ -163,10 +195,25 @@ true_divide = divide
 
 
 def power(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 ** x2`; the gradient for the exponent is defined where x1 > 0."""
+    """Elementwise `x1 ** x2`; the gradient for the exponent is defined where x1 > 0.
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A Tensor of the broadcast shape of `x1` and `x2`.
+    """
     return Power.apply(*_scalar_safe(x1, x2))
 
 
 def negative(x: Any) -> Tensor:
-    """Elementwise `-x`."""
+    """Elementwise `-x`.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Negative.apply(x)

@@ -21,5 +21,13 @@ class Cast(Function):
 
 
 def cast(x: Any, dtype: Any) -> Tensor:
-    """Return `x` converted to `dtype` (gradients flow back to float inputs)."""
+    """Return `x` converted to `dtype` (gradients flow back to float inputs).
+
+    Args:
+        x: input tensor or array-like.
+        dtype: target dtype (name or NumPy dtype).
+
+    Returns:
+        A Tensor of `dtype`; gradients flow back in the input's dtype.
+    """
     return Cast.apply(x, dtype=np.dtype(dtype))

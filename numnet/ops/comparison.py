@@ -25,30 +25,78 @@ def _compare(name: str, ufunc: np.ufunc, x1: Any, x2: Any) -> Tensor:
 
 
 def equal(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 == x2` (bool, no gradient)."""
+    """Elementwise `x1 == x2` (bool, no gradient).
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A boolean Tensor of the broadcast shape (not differentiable).
+    """
     return _compare("equal", np.equal, x1, x2)
 
 
 def not_equal(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 != x2` (bool, no gradient)."""
+    """Elementwise `x1 != x2` (bool, no gradient).
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A boolean Tensor of the broadcast shape (not differentiable).
+    """
     return _compare("not_equal", np.not_equal, x1, x2)
 
 
 def less(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 < x2` (bool, no gradient)."""
+    """Elementwise `x1 < x2` (bool, no gradient).
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A boolean Tensor of the broadcast shape (not differentiable).
+    """
     return _compare("less", np.less, x1, x2)
 
 
 def less_equal(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 <= x2` (bool, no gradient)."""
+    """Elementwise `x1 <= x2` (bool, no gradient).
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A boolean Tensor of the broadcast shape (not differentiable).
+    """
     return _compare("less_equal", np.less_equal, x1, x2)
 
 
 def greater(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 > x2` (bool, no gradient)."""
+    """Elementwise `x1 > x2` (bool, no gradient).
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A boolean Tensor of the broadcast shape (not differentiable).
+    """
     return _compare("greater", np.greater, x1, x2)
 
 
 def greater_equal(x1: Any, x2: Any) -> Tensor:
-    """Elementwise `x1 >= x2` (bool, no gradient)."""
+    """Elementwise `x1 >= x2` (bool, no gradient).
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A boolean Tensor of the broadcast shape (not differentiable).
+    """
     return _compare("greater_equal", np.greater_equal, x1, x2)

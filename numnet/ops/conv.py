@@ -92,7 +92,7 @@ SMALL_CHANNELS = 4
 
 
 CHUNK_BYTES = 1 << 21
-"""Target size of one chunk of the patch matrix: small enough to stay in the L2 cache."""
+"""Target size of one chunk's patch matrix plus output rows: small enough to stay in the L2 cache."""
 
 
 def _im2col(xp: np.ndarray, kh: int, kw: int, g, dtype, buf=None) -> np.ndarray:
@@ -121,7 +121,7 @@ def _im2col(xp: np.ndarray, kh: int, kw: int, g, dtype, buf=None) -> np.ndarray:
 
 
 def _chunks(n: int, per_sample_bytes: int):
-    """Batch slices whose patch matrices are about CHUNK_BYTES each."""
+    """Batch slices of about CHUNK_BYTES each (`per_sample_bytes`: one sample's share)."""
     step = max(1, CHUNK_BYTES // max(per_sample_bytes, 1))
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
@@ -204,15 +204,21 @@ def _grad_to_nhwc(grad, channels_first, one_d):
 
 # ------------------------------------------------------------------------------ conv
 class Conv2D(Function):
-    """NHWC input, (kh, kw, C, F) kernel; see the module docstring.
+    """NHWC input, (kh, kw, C, F) kernel, optional (F,) bias and ReLU; see the module docstring.
 
-    The batch is processed in chunks whose patch matrix fits in the L2 cache: each chunk is
-    one im2col copy and one GEMM. Backward rebuilds each chunk's patches from the saved
-    (small) input rather than keeping the whole (large) patch matrix alive from forward,
-    which is faster on memory-bound machines and keeps peak memory low.
+    The batch is processed in chunks whose patch matrix and output rows fit in the L2 cache:
+    each chunk is one im2col copy and one GEMM, followed (while the chunk is still in cache)
+    by the bias add and the ReLU when they are fused in (`bias` input, ``relu=True``: the same
+    values as separate `add` and `relu` nodes). Backward rebuilds each chunk's patches from
+    the saved (small) input rather than keeping the whole (large) patch matrix alive from
+    forward, which is faster on memory-bound machines and keeps peak memory low; the ReLU mask,
+    the bias gradient and both GEMMs are applied chunk by chunk too. Every gradient returned
+    is a new array (so the engine adopts it without a copy).
     """
 
-    def forward(self, x, kernel, geom=None, channels_first=False, one_d=False):
+    fresh_grads = True
+
+    def forward(self, x, kernel, bias=None, geom=None, channels_first=False, one_d=False, relu=False):
         x, kernel = _to_nhwc(x, kernel, channels_first, one_d)
         g = geom
         self.geom, self.channels_first, self.one_d = g, channels_first, one_d
@@ -225,49 +231,67 @@ class Conv2D(Function):
         k2 = kernel.reshape(k, f)
         self.xp, self.k2, self.kshape, self.dtype = xp, k2, kernel.shape, dtype
         rows = g.oh * g.ow
-        self.chunks = _chunks(n, rows * k * dtype.itemsize)
+        self.chunks = _chunks(n, rows * (k + f) * dtype.itemsize)
         out = np.empty((n * rows, f), dtype=dtype)
+        if bias is not None and bias.dtype != dtype:
+            bias = bias.astype(dtype)
         buf = None
         for sl in self.chunks:
             cols = _im2col(xp[sl], kh, kw, g, dtype, buf if sl.stop - sl.start == self.chunks[0].stop else None)
             buf = cols if buf is None else buf
-            np.matmul(cols, k2, out=out[sl.start * rows:sl.stop * rows])
+            part = out[sl.start * rows:sl.stop * rows]
+            np.matmul(cols, k2, out=part)
+            if bias is not None:
+                part += bias
+            if relu:
+                np.maximum(part, 0, out=part)
+        self.y = out if relu else None
         return _from_nhwc(out.reshape(n, g.oh, g.ow, f), channels_first, one_d)
 
     def backward(self, grad):
         grad = _grad_to_nhwc(grad, self.channels_first, self.one_d)
-        g, xp, k2 = self.geom, self.xp, self.k2
+        g, xp, k2, y, dtype = self.geom, self.xp, self.k2, self.y, self.dtype
         kh, kw, c, f = self.kshape
         rows = g.oh * g.ow
-        g2 = np.ascontiguousarray(grad, dtype=self.dtype).reshape(-1, f)
-        need_x, need_k = self.needs_input_grad
-        gk = np.zeros((kh * kw * c, f), dtype=self.dtype) if need_k else None
-        dxp = np.zeros(xp.shape, dtype=self.dtype) if need_x else None
-        buf = gk_part = dbuf = None
+        g2 = np.ascontiguousarray(grad, dtype=dtype).reshape(-1, f)
+        needs = self.needs_input_grad
+        need_x, need_k = needs[0], needs[1]
+        need_b = len(needs) > 2 and needs[2]
+        gk = np.zeros(self.kshape, dtype=dtype) if need_k else None
+        gk2 = gk.reshape(kh * kw * c, f) if need_k else None
+        gb = np.zeros(f, dtype=dtype) if need_b else None
+        dxp = np.zeros(xp.shape, dtype=dtype) if need_x else None
+        buf = gk_part = dbuf = masked = None
         full = self.chunks[0].stop
         for sl in self.chunks:
             nb = sl.stop - sl.start
-            g2c = g2[sl.start * rows:sl.stop * rows]
+            r0, r1 = sl.start * rows, sl.stop * rows
+            g2c = g2[r0:r1]
+            if y is not None:
+                if masked is None or nb != full:
+                    masked = np.empty((r1 - r0, f), dtype=dtype)
+                np.multiply(g2c, y[r0:r1] > 0, out=masked)
+                g2c = masked
+            if need_b:
+                gb += g2c.sum(axis=0)
             if need_k:
-                cols = _im2col(xp[sl], kh, kw, g, self.dtype, buf if nb == full else None)
+                cols = _im2col(xp[sl], kh, kw, g, dtype, buf if nb == full else None)
                 buf = cols if buf is None else buf
                 if gk_part is None:
-                    gk_part = np.empty_like(gk)
+                    gk_part = np.empty_like(gk2)
                 np.matmul(cols.T, g2c, out=gk_part)
-                gk += gk_part
+                gk2 += gk_part
             if need_x:
                 if dbuf is None or nb != full:
-                    dbuf = np.empty((nb * rows, kh * kw * c), dtype=self.dtype)
+                    dbuf = np.empty((nb * rows, kh * kw * c), dtype=dtype)
                 np.matmul(g2c, k2.T, out=dbuf)
                 _col2im_add(dxp[sl], dbuf.reshape(nb, g.oh, g.ow, kh, kw, c), g.s, g.d)
         gx = None
-        if need_k:
-            gk = gk.reshape(self.kshape)
-            if self.one_d:
-                gk = gk[0]
+        if need_k and self.one_d:
+            gk = gk[0].copy()
         if need_x:
             gx = _from_nhwc(_crop_nhwc(dxp, self.x_shape[1:3], g.pads), self.channels_first, self.one_d)
-        return gx, gk
+        return (gx, gk) if len(needs) == 2 else (gx, gk, gb)
 
 
 def _data(x: Any) -> np.ndarray:
@@ -341,6 +365,31 @@ def conv(
     """
     geom, cf, is_1d, kshape = _prepare("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
     return Conv2D.apply(inputs, kernel, geom=geom, channels_first=cf, one_d=is_1d)
+
+
+def conv_bias_relu(inputs: Any, kernel: Any, bias: Any = None, relu: bool = False, strides: IntOrTuple = 1,
+                   padding: str = "valid", data_format: str = "channels_last", dilation_rate: IntOrTuple = 1) -> Tensor:
+    """`conv(inputs, kernel, ...)` plus a per-filter `bias` and an optional ReLU, as one fused node.
+
+    The values equal ``relu(conv(...) + bias)`` computed as separate ops (the bias gradient
+    is summed chunk by chunk, so it may differ from the unfused one in float rounding); used by
+    the convolution layers.
+
+    Args:
+        inputs, kernel, strides, padding, data_format, dilation_rate: as in `conv`.
+        bias: None or a ``(F,)`` tensor added to every output position.
+        relu: apply ``max(., 0)`` to the result.
+
+    Raises:
+        ValueError: as `conv`, or a bias whose shape is not ``(F,)``.
+    """
+    geom, cf, is_1d, kshape = _prepare("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+    if bias is None:
+        return Conv2D.apply(inputs, kernel, geom=geom, channels_first=cf, one_d=is_1d, relu=bool(relu))
+    if _data(bias).shape != (kshape[-1],):
+        raise ValueError(f"conv: bias must have shape ({kshape[-1]},) (one value per filter), "
+                         f"got {_data(bias).shape}")
+    return Conv2D.apply(inputs, kernel, bias, geom=geom, channels_first=cf, one_d=is_1d, relu=bool(relu))
 
 
 # -------------------------------------------------------------------- depthwise conv

@@ -586,22 +586,50 @@ class HardSilu(_Unary):
 
 # ----- public functions ------------------------------------------------------------------
 def exp(x: Any) -> Tensor:
-    """Elementwise e**x."""
+    """Elementwise e**x.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Exp.apply(x)
 
 
 def log(x: Any) -> Tensor:
-    """Elementwise natural logarithm."""
+    """Elementwise natural logarithm.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Log.apply(x)
 
 
 def sqrt(x: Any) -> Tensor:
-    """Elementwise square root."""
+    """Elementwise square root.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Sqrt.apply(x)
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001 - keras.ops name
-    """Elementwise absolute value (gradient 0 at 0)."""
+    """Elementwise absolute value (gradient 0 at 0).
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Abs.apply(x)
 
 
@@ -609,37 +637,86 @@ absolute = abs
 
 
 def square(x: Any) -> Tensor:
-    """Elementwise x**2."""
+    """Elementwise x**2.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Square.apply(x)
 
 
 def reciprocal(x: Any) -> Tensor:
-    """Elementwise 1 / x."""
+    """Elementwise 1 / x.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Reciprocal.apply(x)
 
 
 def log1p(x: Any) -> Tensor:
-    """Elementwise log(1 + x), accurate for small x."""
+    """Elementwise log(1 + x), accurate for small x.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Log1p.apply(x)
 
 
 def expm1(x: Any) -> Tensor:
-    """Elementwise exp(x) - 1, accurate for small x."""
+    """Elementwise exp(x) - 1, accurate for small x.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Expm1.apply(x)
 
 
 def sin(x: Any) -> Tensor:
-    """Elementwise sine."""
+    """Elementwise sine.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Sin.apply(x)
 
 
 def cos(x: Any) -> Tensor:
-    """Elementwise cosine."""
+    """Elementwise cosine.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Cos.apply(x)
 
 
 def erf(x: Any) -> Tensor:
-    """Elementwise Gauss error function (accurate to float64 precision)."""
+    """Elementwise Gauss error function (accurate to float64 precision).
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Erf.apply(x)
 
 
@@ -656,12 +733,28 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
 
 
 def maximum(x1: Any, x2: Any) -> Tensor:
-    """Elementwise maximum with broadcasting; where x1 == x2 each gets half the gradient."""
+    """Elementwise maximum with broadcasting; where x1 == x2 each gets half the gradient.
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A Tensor of the broadcast shape of `x1` and `x2`.
+    """
     return Maximum.apply(*_scalar_safe(x1, x2))
 
 
 def minimum(x1: Any, x2: Any) -> Tensor:
-    """Elementwise minimum with broadcasting; where x1 == x2 each gets half the gradient."""
+    """Elementwise minimum with broadcasting; where x1 == x2 each gets half the gradient.
+
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand, broadcast against `x1` (NumPy rules).
+
+    Returns:
+        A Tensor of the broadcast shape of `x1` and `x2`.
+    """
     return Minimum.apply(*_scalar_safe(x1, x2))
 
 
@@ -670,6 +763,14 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
 
     With only `condition`, return the indices of its non-zero elements (a tuple of int
     tensors, one per axis, like `np.nonzero`).
+
+    Args:
+        condition: boolean array-like: where True take `x1`, else `x2`.
+        x1: values where `condition` is True.
+        x2: values where `condition` is False.
+
+    Returns:
+        A Tensor of the broadcast shape of the three inputs.
 
     Raises:
         ValueError: only one of x1 and x2 is given, or the shapes do not broadcast.
@@ -686,57 +787,137 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
 
 
 def sign(x: Any) -> Tensor:
-    """Elementwise sign (-1, 0 or 1); not differentiable."""
+    """Elementwise sign (-1, 0 or 1); not differentiable.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape (not differentiable).
+    """
     return _constant(np.sign(_values(x)))
 
 
 def floor(x: Any) -> Tensor:
-    """Elementwise floor; not differentiable."""
+    """Elementwise floor; not differentiable.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape (not differentiable).
+    """
     return _constant(np.floor(_values(x)))
 
 
 def ceil(x: Any) -> Tensor:
-    """Elementwise ceiling; not differentiable."""
+    """Elementwise ceiling; not differentiable.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape (not differentiable).
+    """
     return _constant(np.ceil(_values(x)))
 
 
 def round(x: Any, decimals: int = 0) -> Tensor:  # noqa: A001 - keras.ops name
-    """Round half to even to `decimals` places; not differentiable."""
+    """Round half to even to `decimals` places; not differentiable.
+
+    Args:
+        x: input tensor or array-like.
+        decimals: number of decimal places to round to.
+
+    Returns:
+        A Tensor of `x`'s shape (not differentiable).
+    """
     return _constant(np.round(_values(x), decimals))
 
 
 def tanh(x: Any) -> Tensor:
-    """Elementwise hyperbolic tangent."""
+    """Elementwise hyperbolic tangent.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Tanh.apply(x)
 
 
 def sigmoid(x: Any) -> Tensor:
-    """Elementwise logistic sigmoid 1 / (1 + exp(-x)), without overflow warnings."""
+    """Elementwise logistic sigmoid 1 / (1 + exp(-x)), without overflow warnings.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Sigmoid.apply(x)
 
 
 def relu(x: Any) -> Tensor:
-    """Elementwise max(x, 0); gradient 0 at x == 0."""
+    """Elementwise max(x, 0); gradient 0 at x == 0.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Relu.apply(x)
 
 
 def relu6(x: Any) -> Tensor:
-    """Elementwise min(max(x, 0), 6)."""
+    """Elementwise min(max(x, 0), 6).
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Relu6.apply(x)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
-    """Elementwise x for x > 0, else `negative_slope * x`."""
+    """Elementwise x for x > 0, else `negative_slope * x`.
+
+    Args:
+        x: input tensor or array-like.
+        negative_slope: slope applied to negative inputs.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
-    """Exponential linear unit: x for x > 0, else alpha * (exp(x) - 1)."""
+    """Exponential linear unit: x for x > 0, else alpha * (exp(x) - 1).
+
+    Args:
+        x: input tensor or array-like.
+        alpha: scale of the negative part, `alpha * (exp(x) - 1)`.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Elu.apply(x, alpha=alpha, scale=1.0)
 
 
 def selu(x: Any) -> Tensor:
-    """Scaled ELU with the self-normalizing constants (alpha ~ 1.6733, scale ~ 1.0507)."""
+    """Scaled ELU with the self-normalizing constants (alpha ~ 1.6733, scale ~ 1.0507).
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Elu.apply(x, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
@@ -753,17 +934,38 @@ def gelu(x: Any, approximate: bool = True) -> Tensor:
 
 
 def softplus(x: Any) -> Tensor:
-    """Elementwise log(1 + exp(x)), computed stably as logaddexp(x, 0)."""
+    """Elementwise log(1 + exp(x)), computed stably as logaddexp(x, 0).
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Softplus.apply(x)
 
 
 def softsign(x: Any) -> Tensor:
-    """Elementwise x / (1 + |x|)."""
+    """Elementwise x / (1 + |x|).
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Softsign.apply(x)
 
 
 def silu(x: Any) -> Tensor:
-    """Elementwise x * sigmoid(x) (also called swish)."""
+    """Elementwise x * sigmoid(x) (also called swish).
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Silu.apply(x)
 
 
@@ -771,17 +973,38 @@ swish = silu
 
 
 def log_sigmoid(x: Any) -> Tensor:
-    """Elementwise log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    """Elementwise log(sigmoid(x)) = -softplus(-x), stable for large |x|.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return LogSigmoid.apply(x)
 
 
 def hard_sigmoid(x: Any) -> Tensor:
-    """Piecewise-linear sigmoid as in Keras 3: relu6(x + 3) / 6."""
+    """Piecewise-linear sigmoid as in Keras 3: relu6(x + 3) / 6.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return HardSigmoid.apply(x)
 
 
 def hard_silu(x: Any) -> Tensor:
-    """x * hard_sigmoid(x) (also called hard_swish)."""
+    """x * hard_sigmoid(x) (also called hard_swish).
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return HardSilu.apply(x)
 
 

@@ -62,6 +62,13 @@ class MatMul(Function):
 def matmul(x1: Any, x2: Any) -> Tensor:
     """Matrix product with NumPy's `matmul` rules (1-D promotion, batched broadcasting).
 
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand; its second-to-last axis meets `x1`'s last axis.
+
+    Returns:
+        A Tensor: the product, in the inputs' (promoted) dtype.
+
     Raises:
         ValueError: the inner dimensions or batch dimensions do not match (names both shapes).
     """
@@ -145,6 +152,13 @@ def dot(x1: Any, x2: Any) -> Tensor:
     Scalars multiply; 1-D and 2-D inputs follow `matmul`; otherwise the last axis of x1
     is contracted with the second-to-last axis of x2 (its only axis when 1-D).
 
+    Args:
+        x1: first operand (tensor or array-like).
+        x2: second operand.
+
+    Returns:
+        A Tensor: the product, in the inputs' (promoted) dtype.
+
     Raises:
         ValueError: the contracted axes differ in length (names both shapes).
     """
@@ -165,7 +179,15 @@ def dot(x1: Any, x2: Any) -> Tensor:
 
 
 def outer(x1: Any, x2: Any) -> Tensor:
-    """Outer product of the flattened inputs (shape (x1.size, x2.size))."""
+    """Outer product of the flattened inputs (shape (x1.size, x2.size)).
+
+    Args:
+        x1: first operand (flattened).
+        x2: second operand (flattened).
+
+    Returns:
+        A Tensor: the product, in the inputs' (promoted) dtype.
+    """
     from numnet.ops.shape import reshape
 
     return MatMul.apply(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
@@ -271,6 +293,13 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
 
     Differentiable in every operand, including repeated letters (diagonals, traces),
     letters summed within one operand and size-1 broadcasting.
+
+    Args:
+        subscripts: Einstein summation subscripts, e.g. `'ij,jk->ik'`.
+        *operands: the tensors, one per input subscript.
+
+    Returns:
+        A Tensor.
 
     Raises:
         ValueError: the subscripts do not match the operands' number of axes or sizes.

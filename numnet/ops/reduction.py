@@ -220,13 +220,31 @@ def sum(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) ->
 
 
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over `axis` (float32 for integer input; float32 stays float32)."""
+    """Arithmetic mean over `axis` (float32 for integer input; float32 stays float32).
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+
+    Returns:
+        A Tensor with `axis` reduced (kept as length 1 when `keepdims`).
+    """
     axes = normalize_axis("mean", axis, _values(x).shape)
     return Mean.apply(x, axes=axes, keepdims=bool(keepdims))
 
 
 def max(x: Any, axis: Axis = None, keepdims: bool = False, initial: Any = None) -> Tensor:  # noqa: A001
     """Maximum over `axis`; the gradient is split evenly among tied maxima.
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+        initial: starting value of the reduction (as in NumPy), e.g. for empty slices.
+
+    Returns:
+        A Tensor with `axis` reduced (kept as length 1 when `keepdims`).
 
     Raises:
         ValueError: an axis is out of range, or an empty axis is reduced without `initial`.
@@ -236,7 +254,17 @@ def max(x: Any, axis: Axis = None, keepdims: bool = False, initial: Any = None) 
 
 
 def min(x: Any, axis: Axis = None, keepdims: bool = False, initial: Any = None) -> Tensor:  # noqa: A001
-    """Minimum over `axis`; the gradient is split evenly among tied minima."""
+    """Minimum over `axis`; the gradient is split evenly among tied minima.
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+        initial: starting value of the reduction (as in NumPy), e.g. for empty slices.
+
+    Returns:
+        A Tensor with `axis` reduced (kept as length 1 when `keepdims`).
+    """
     axes = normalize_axis("min", axis, _values(x).shape)
     return Min.apply(x, axes=axes, keepdims=bool(keepdims), initial=initial)
 
@@ -246,13 +274,31 @@ amin = min
 
 
 def var(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Population variance (mean of squared deviations) over `axis`."""
+    """Population variance (mean of squared deviations) over `axis`.
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+
+    Returns:
+        A Tensor with `axis` reduced (kept as length 1 when `keepdims`).
+    """
     axes = normalize_axis("var", axis, _values(x).shape)
     return Var.apply(x, axes=axes, keepdims=bool(keepdims))
 
 
 def std(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Population standard deviation over `axis` (sqrt of `var`; infinite gradient at 0)."""
+    """Population standard deviation over `axis` (sqrt of `var`; infinite gradient at 0).
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+
+    Returns:
+        A Tensor with `axis` reduced (kept as length 1 when `keepdims`).
+    """
     from numnet.ops.elementwise import sqrt
 
     axes = normalize_axis("std", axis, _values(x).shape)
@@ -260,19 +306,47 @@ def std(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(x))) over `axis`, computed stably (shifted by the maximum)."""
+    """log(sum(exp(x))) over `axis`, computed stably (shifted by the maximum).
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+
+    Returns:
+        A Tensor with `axis` reduced (kept as length 1 when `keepdims`).
+    """
     axes = normalize_axis("logsumexp", axis, _values(x).shape)
     return LogSumExp.apply(x, axes=axes, keepdims=bool(keepdims))
 
 
 def prod(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -> Tensor:
-    """Product of elements over `axis` (gradient exact also where x contains zeros)."""
+    """Product of elements over `axis` (gradient exact also where x contains zeros).
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+        dtype: accumulator and output dtype (default: `x`'s dtype).
+
+    Returns:
+        A Tensor with `axis` reduced (kept as length 1 when `keepdims`).
+    """
     axes = normalize_axis("prod", axis, _values(x).shape)
     return Prod.apply(x, axes=axes, keepdims=bool(keepdims), dtype=dtype)
 
 
 def cumsum(x: Any, axis: Optional[int] = None, dtype: Any = None) -> Tensor:
-    """Cumulative sum along `axis` (of the flattened tensor when None)."""
+    """Cumulative sum along `axis` (of the flattened tensor when None).
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, or None to work on the flattened tensor.
+        dtype: accumulator and output dtype (default: `x`'s dtype).
+
+    Returns:
+        A Tensor.
+    """
     data = _values(x)
     axes = normalize_axis("cumsum", axis, data.shape)
     out = CumSum.apply(x, axis=None if axes is None else axes[0])
@@ -291,24 +365,60 @@ def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool) -> Tensor:
 
 
 def argmax(x: Any, axis: Optional[int] = None, keepdims: bool = False) -> Tensor:
-    """Indices (int32) of the maxima along `axis` (of the flattened tensor when None); no grad."""
+    """Indices (int32) of the maxima along `axis` (of the flattened tensor when None); no grad.
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, or None for the index into the flattened tensor.
+        keepdims: keep the reduced axes as dimensions of length 1.
+
+    Returns:
+        An integer Tensor of indices (not differentiable).
+    """
     return _arg("argmax", np.argmax, x, axis, keepdims)
 
 
 def argmin(x: Any, axis: Optional[int] = None, keepdims: bool = False) -> Tensor:
-    """Indices (int32) of the minima along `axis` (of the flattened tensor when None); no grad."""
+    """Indices (int32) of the minima along `axis` (of the flattened tensor when None); no grad.
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, or None for the index into the flattened tensor.
+        keepdims: keep the reduced axes as dimensions of length 1.
+
+    Returns:
+        An integer Tensor of indices (not differentiable).
+    """
     return _arg("argmin", np.argmin, x, axis, keepdims)
 
 
 def all(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Whether every element along `axis` is true (bool tensor, no grad)."""
+    """Whether every element along `axis` is true (bool tensor, no grad).
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+
+    Returns:
+        A boolean Tensor with `axis` reduced (not differentiable).
+    """
     data = _values(x)
     axes = normalize_axis("all", axis, data.shape)
     return Tensor._from_op(np.all(data, axis=axes, keepdims=keepdims), None)
 
 
 def any(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Whether any element along `axis` is true (bool tensor, no grad)."""
+    """Whether any element along `axis` is true (bool tensor, no grad).
+
+    Args:
+        x: input tensor or array-like.
+        axis: int, tuple of ints, or None to reduce over all axes.
+        keepdims: keep the reduced axes as dimensions of length 1.
+
+    Returns:
+        A boolean Tensor with `axis` reduced (not differentiable).
+    """
     data = _values(x)
     axes = normalize_axis("any", axis, data.shape)
     return Tensor._from_op(np.any(data, axis=axes, keepdims=keepdims), None)

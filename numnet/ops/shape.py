@@ -94,6 +94,13 @@ class BroadcastTo(Function):
 def reshape(x: Any, newshape: Any) -> Tensor:
     """Return `x` with shape `newshape` (one entry may be -1).
 
+    Args:
+        x: input tensor or array-like.
+        newshape: the new shape; one entry may be -1 (inferred).
+
+    Returns:
+        A Tensor.
+
     Raises:
         ValueError: the number of elements differs (names both shapes).
     """
@@ -103,6 +110,13 @@ def reshape(x: Any, newshape: Any) -> Tensor:
 
 def transpose(x: Any, axes: Optional[Sequence[int]] = None) -> Tensor:
     """Permute the axes of `x` (reverse them when `axes` is None).
+
+    Args:
+        x: input tensor or array-like.
+        axes: permutation of the axes (None: reverse them).
+
+    Returns:
+        A Tensor.
 
     Raises:
         ValueError: `axes` is not a permutation of the axes of `x`.
@@ -120,7 +134,16 @@ def transpose(x: Any, axes: Optional[Sequence[int]] = None) -> Tensor:
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
-    """Exchange two axes of `x`."""
+    """Exchange two axes of `x`.
+
+    Args:
+        x: input tensor or array-like.
+        axis1: first axis.
+        axis2: second axis.
+
+    Returns:
+        A Tensor.
+    """
     shape = _values(x).shape
     a, b = _axis("swapaxes", axis1, shape), _axis("swapaxes", axis2, shape)
     perm = list(range(len(shape)))
@@ -129,7 +152,16 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 
 
 def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
-    """Move axes of `x` from `source` to `destination` positions (ints or sequences)."""
+    """Move axes of `x` from `source` to `destination` positions (ints or sequences).
+
+    Args:
+        x: input tensor or array-like.
+        source: original position(s) of the axes to move.
+        destination: new position(s), one per source axis.
+
+    Returns:
+        A Tensor.
+    """
     shape = _values(x).shape
     src = source if isinstance(source, (tuple, list)) else [source]
     dst = destination if isinstance(destination, (tuple, list)) else [destination]
@@ -146,7 +178,15 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
 
 
 def expand_dims(x: Any, axis: Any) -> Tensor:
-    """Insert length-1 axes at `axis` (an int or tuple, positions in the result)."""
+    """Insert length-1 axes at `axis` (an int or tuple, positions in the result).
+
+    Args:
+        x: input tensor or array-like.
+        axis: position of the new length-1 axis in the result.
+
+    Returns:
+        A Tensor.
+    """
     shape = _values(x).shape
     count = len(axis) if isinstance(axis, (tuple, list)) else 1
     out_rank = len(shape) + count
@@ -158,6 +198,13 @@ def expand_dims(x: Any, axis: Any) -> Tensor:
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     """Remove length-1 axes (all of them, or those in `axis`).
+
+    Args:
+        x: input tensor or array-like.
+        axis: axis or axes of length 1 to remove (None: all of them).
+
+    Returns:
+        A Tensor.
 
     Raises:
         ValueError: an axis in `axis` does not have length 1.
@@ -173,7 +220,14 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 
 
 def ravel(x: Any) -> Tensor:
-    """Return `x` as one dimension."""
+    """Return `x` as one dimension.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return Reshape.apply(x, shape=(-1,))
 
 
@@ -182,6 +236,13 @@ flatten = ravel
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     """Broadcast `x` to `shape` (a read-only view); the gradient sums back.
+
+    Args:
+        x: input tensor or array-like.
+        shape: the target shape.
+
+    Returns:
+        A Tensor.
 
     Raises:
         ValueError: the shapes are not broadcast-compatible.
@@ -200,7 +261,15 @@ class Flip(Function):
 
 
 def flip(x: Any, axis: Any = None) -> Tensor:
-    """Reverse the order of elements along `axis` (all axes when None)."""
+    """Reverse the order of elements along `axis` (all axes when None).
+
+    Args:
+        x: input tensor or array-like.
+        axis: axis or axes to reverse (None: all).
+
+    Returns:
+        A Tensor.
+    """
     return Flip.apply(x, axes=normalize_axis("flip", axis, _values(x).shape))
 
 
@@ -238,6 +307,13 @@ def _tensors(op: str, xs: Any) -> List[Tensor]:
 def concatenate(xs: Sequence[Any], axis: Optional[int] = 0) -> Tensor:
     """Join tensors along an existing axis (`axis=None` flattens them first).
 
+    Args:
+        xs: sequence of tensors with equal shapes except along `axis`.
+        axis: axis to join along (None: flatten the inputs first).
+
+    Returns:
+        A Tensor.
+
     Raises:
         ValueError: ranks differ, or shapes differ on another axis (names the shapes).
     """
@@ -261,6 +337,13 @@ def concatenate(xs: Sequence[Any], axis: Optional[int] = 0) -> Tensor:
 def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis `axis`.
 
+    Args:
+        x: sequence of tensors of one shape.
+        axis: position of the new axis in the result.
+
+    Returns:
+        A Tensor.
+
     Raises:
         ValueError: the shapes differ (names them) or `axis` is out of range.
     """
@@ -277,6 +360,14 @@ def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> List[Tensor]:
     """Split `x` along `axis` into equal sections (an int) or at the given indices.
+
+    Args:
+        x: input tensor or array-like.
+        indices_or_sections: number of equal sections, or the indices to split at.
+        axis: axis to split along.
+
+    Returns:
+        A list of Tensors.
 
     Returns:
         A list of Tensors.
@@ -371,7 +462,15 @@ class Tile(Function):
 
 
 def tile(x: Any, repeats: Any) -> Tensor:
-    """Repeat the whole of `x` `repeats` times along each axis (NumPy `tile` rules)."""
+    """Repeat the whole of `x` `repeats` times along each axis (NumPy `tile` rules).
+
+    Args:
+        x: input tensor or array-like.
+        repeats: number of repetitions per axis (int or sequence).
+
+    Returns:
+        A Tensor.
+    """
     reps = (int(repeats),) if isinstance(repeats, (int, np.integer)) else tuple(int(r) for r in repeats)
     if any(r < 0 for r in reps):
         raise ValueError(f"tile: repeats must be non-negative, got {repeats!r}")
@@ -433,6 +532,14 @@ def take(x: Any, indices: Any, axis: Optional[int] = None) -> Tensor:
 
     Negative indices count from the end. Repeated indices accumulate their gradients.
 
+    Args:
+        x: input tensor or array-like.
+        indices: integer indices; repeated indices add up their gradients.
+        axis: axis to take along (None: index the flattened tensor).
+
+    Returns:
+        A Tensor.
+
     Raises:
         TypeError: `indices` are not integers.
         IndexError: an index is out of bounds.
@@ -474,6 +581,14 @@ def take_along_axis(x: Any, indices: Any, axis: Optional[int] = None) -> Tensor:
     """Pick values of `x` with `indices` matched along `axis` (NumPy `take_along_axis`).
 
     With `axis=None`, `x` is flattened and `indices` must be 1-D.
+
+    Args:
+        x: input tensor or array-like.
+        indices: integer indices, broadcastable against `x` except along `axis`.
+        axis: axis to take along.
+
+    Returns:
+        A Tensor.
     """
     idx = _int_indices("take_along_axis", indices)
     t = as_tensor(x)

@@ -24,12 +24,26 @@ def _valid_names() -> str:
 
 
 def serialize(regularizer: Any) -> Any:
-    """Return the `{"class_name", "config"}` dict of a regularizer (None passes through)."""
+    """Return the `{"class_name", "config"}` dict of a regularizer (None passes through).
+
+    Args:
+        regularizer: a regularizer.
+
+    Returns:
+        A JSON-serialisable name or `{'class_name': ..., 'config': ...}` dict.
+    """
     return _ser.serialize(regularizer)
 
 
 def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) -> Any:
     """Build a regularizer from a name or a config made by `serialize`.
+
+    Args:
+        config: a dict as produced by `serialize`.
+        custom_objects: extra names to resolve (user classes and functions).
+
+    Returns:
+        The rebuilt object.
 
     Raises:
         ValueError: unknown name (the message lists the valid names) or a bad config.
@@ -47,6 +61,9 @@ def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) ->
 
 def get(identifier: Any) -> Optional[Callable]:
     """Resolve None, a name ('l1', 'l2', 'l1_l2', ...), a config dict, a class or a callable.
+
+    Args:
+        identifier: a name (str), a config dict, an instance, or None.
 
     Raises:
         ValueError: unknown name (the message lists the valid names) or not callable.

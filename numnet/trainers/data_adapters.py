@@ -320,12 +320,18 @@ class ArrayDataAdapter(DataAdapter):
             for i in range(skip, self.num_batches):
                 yield i, self._batch(order, i)
             return
-        # steps_per_epoch given: continue where the previous epoch stopped, starting a new
-        # (re-shuffled) pass over the data whenever one is exhausted.
+        # steps_per_epoch given (Keras 3): continue where the previous epoch stopped; a pass over
+        # the data that ends within an epoch ends that epoch early (with a warning), and the next
+        # epoch starts a new (re-shuffled) pass.
+        if self._position is None or self._position[1] >= self.num_batches:
+            self._position = [self._new_order(), 0]
         for step in range(steps):
-            if self._position is None or self._position[1] >= self.num_batches:
-                self._position = [self._new_order(), 0]
             order, i = self._position
+            if i >= self.num_batches:
+                warnings.warn(
+                    "Your input ran out of data; interrupting the epoch. Make sure that your data has at least "
+                    "`steps_per_epoch` batches (here: steps_per_epoch * batch_size samples).", stacklevel=3)
+                return
             self._position[1] += 1
             if step >= skip:
                 yield step, self._batch(order, i)

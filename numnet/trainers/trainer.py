@@ -311,6 +311,12 @@ class Trainer:
             with no_grad():
                 y_pred = self(x, training=False)
             self._build_compile(y, y_pred)
+        if self._compile_loss.entries:  # a compiled loss needs targets (checked before any update)
+            flat_y = self._flat_targets(y, len(self._output_names_resolved))
+            missing = [name for i, _, _, name in self._compile_loss.entries if flat_y[i] is None]
+            if missing:
+                raise ValueError(f"No target (y) was given for output(s) {missing}, which have a loss in "
+                                 "compile(); pass y (or batches of (x, y)).")
         self._build_optimizer()
 
     def _validate_sparse_targets(self, adapter: DataAdapter, what: str = "y") -> None:
@@ -497,8 +503,11 @@ class Trainer:
         if validation_data is not None:
             if isinstance(validation_data, (tuple, list)):
                 vx, vy, vsw = unpack_x_y_sample_weight(tuple(validation_data))
-                val_adapter = get_data_adapter(vx, vy, vsw, batch_size=validation_batch_size or batch_size,
-                                               shuffle=False, check_finite=True, argument="validation_data")
+                try:
+                    val_adapter = get_data_adapter(vx, vy, vsw, batch_size=validation_batch_size or batch_size,
+                                                   shuffle=False, check_finite=True, argument="validation_data")
+                except (ValueError, TypeError) as exc:
+                    raise type(exc)(f"validation_data: {exc}") from None
             else:
                 val_adapter = get_data_adapter(validation_data, batch_size=validation_batch_size or batch_size,
                                                shuffle=False, argument="validation_data")
@@ -686,7 +695,10 @@ class Trainer:
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
-        """One optimisation step on one batch. Metrics accumulate across calls until `reset_metrics()`.
+        """One optimisation step on one batch.
+
+        As in Keras 3, the metrics are reset first, so the results are those of this batch
+        (the loss and metrics computed before the update).
 
         Returns:
             The loss, `[loss, *metrics]`, or a dict with `return_dict=True`.
@@ -695,6 +707,7 @@ class Trainer:
         batch = self._prepare_batch(x, y, sample_weight, class_weight)
         self._symbolic_build(batch)
         self._prepare_train_vars()
+        self.reset_metrics()
         if self._custom("train_step"):
             logs = self.train_step(_trim(batch))
         else:
@@ -704,10 +717,11 @@ class Trainer:
         return logs if return_dict else self._flatten_logs(logs)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
-        """Loss and metrics on one batch (no update). Metrics accumulate across calls until `reset_metrics()`."""
+        """Loss and metrics on one batch (no update); as in Keras 3 the metrics are reset first."""
         self._assert_compiled("test_on_batch")
         batch = self._prepare_batch(x, y, sample_weight, None)
         self._symbolic_build(batch)
+        self.reset_metrics()
         with no_grad():
             if self._custom("test_step"):
                 logs = self.test_step(_trim(batch))
