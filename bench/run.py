@@ -80,6 +80,7 @@ def main() -> None:
     common = {"epochs": args.epochs}
     rows = []
     started = time.time()
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     plan = [
         ("W1 train epoch (MLP)", "w1", {"samples": sizes["w1"]}),
         ("W2 train epoch (CNN)", "w2", {"samples": sizes["w2"]}),
@@ -118,13 +119,19 @@ def main() -> None:
     print(f"{'peak RSS during W2':<24}{'':>10}{'':>10}{fmt(w2['rss_ratio'], '.2f'):>8}")
     if scaling:
         print("\nScaling (W1 MLP, samples/s; ratio = numnet time / PyTorch time)")
-        print(f"{'width':>6}{'batch':>7}{'numnet':>10}{'torch':>10}{'ratio':>8}")
+        print(f"{'width':>6}{'batch':>7}{'numnet':>10}{'torch':>10}{'ratio':>8}{'nn cpu/wall':>12}{'pt cpu/wall':>12}")
         for s in scaling:
             s["ratio"] = ratio(s.get("torch_samples_per_s"), s.get("numnet_samples_per_s"))
             print(f"{s['width']:>6}{s['batch']:>7}{fmt(s.get('numnet_samples_per_s'), '.0f'):>10}"
-                  f"{fmt(s.get('torch_samples_per_s'), '.0f'):>10}{fmt(s['ratio'], '.2f'):>8}")
+                  f"{fmt(s.get('torch_samples_per_s'), '.0f'):>10}{fmt(s['ratio'], '.2f'):>8}"
+                  f"{fmt(s.get('numnet_cpu_per_wall'), '.2f'):>12}{fmt(s.get('torch_cpu_per_wall'), '.2f'):>12}")
+    load_after = os.getloadavg() if hasattr(os, "getloadavg") else None
+    if load_before is not None:
+        print(f"\nmachine load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f} "
+              f"on {os.cpu_count()} CPUs: other processes compete with the benchmark when it exceeds the threads")
     report = {"threads": args.threads, "quick": args.quick, "epochs": args.epochs, "rounds": args.rounds,
-              "frameworks": frameworks, "figures": rows, "scaling": scaling, "wall_s": time.time() - started}
+              "frameworks": frameworks, "figures": rows, "scaling": scaling, "wall_s": time.time() - started,
+              "load_average_before": load_before, "load_average_after": load_after}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tmp = args.out + ".tmp"
     with open(tmp, "w") as fh:

@@ -112,14 +112,16 @@ def test_callback_list_skips_batch_hooks_nobody_overrides():
 
 
 # ----- EarlyStopping ---------------------------------------------------------------------------
-def test_early_stopping_stops_at_the_right_epoch_and_restores_the_best_weights():
+def test_early_stopping_stops_at_the_right_epoch_and_restores_the_best_weights(capsys):
     x, y = regression()
     model = small_model()
     rec = WeightRecorder()
-    stop = callbacks.EarlyStopping(monitor="score", mode="min", patience=2, restore_best_weights=True)
+    stop = callbacks.EarlyStopping(monitor="score", mode="min", patience=2, restore_best_weights=True, verbose=1)
     history = model.fit(x, y, epochs=10, verbose=0,
                         callbacks=[scripted("score", [1.0, 0.8, 0.9, 0.85, 0.7, 0.6]), rec, stop])
     assert history.epoch == [0, 1, 2, 3] and stop.stopped_epoch == 3 and stop.best_epoch == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "Epoch 4: early stopping", "Restoring model weights from the end of the best epoch: 2."]
     for a, b in zip(model.get_weights(), rec.weights[1]):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(rec.weights[3][0], rec.weights[1][0])
@@ -171,8 +173,6 @@ def test_monitor_mode_auto_and_unknown_keys():
 def test_model_checkpoint_writes_only_improvements(tmp_path):
     x, y = regression()
     model = small_model()
-    if not hasattr(model, "save_weights"):
-        pytest.skip("Model.save_weights not available yet")
     rec = WeightRecorder()
     pattern = str(tmp_path / "ckpt-{epoch:02d}-{score:.2f}.weights.h5")
     ckpt = callbacks.ModelCheckpoint(pattern, monitor="score", mode="min", save_best_only=True, save_weights_only=True)
@@ -199,6 +199,16 @@ def test_model_checkpoint_every_epoch_whole_model_and_threshold(tmp_path):
         callbacks.ModelCheckpoint("x.weights.h5", save_freq="sometimes")
     with pytest.raises(KeyError, match="nope"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(tmp_path / "{nope}.keras"))])
+
+
+def test_model_checkpoint_save_freq_in_batches_counts_across_epochs(tmp_path):
+    x, y = regression(64)
+    model = small_model()
+    ckpt = callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}-b{batch}-{loss:.3f}.weights.h5"), save_weights_only=True,
+                                     save_freq=3)
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[ckpt])  # 8 batches per epoch
+    names = sorted(os.listdir(tmp_path), key=lambda n: (int(n.split("-")[0][1:]), int(n.split("-")[1][1:])))
+    assert [n.split("-")[0] + "-" + n.split("-")[1] for n in names] == ["e1-b3", "e1-b6", "e2-b1", "e2-b4", "e2-b7"]
 
 
 # ----- learning-rate callbacks -----------------------------------------------------------------

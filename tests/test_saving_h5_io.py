@@ -259,3 +259,27 @@ def test_digest_detects_changed_data(tmp_path):
         f["w"][5] = 42.0
     with pytest.raises(CorruptFileError, match="checksum"):
         _open(path)
+
+
+def test_devices_and_pipes_refused_without_reading(tmp_path):
+    fifo = tmp_path / "pipe.h5"
+    os.mkfifo(fifo)                      # opening it for reading would block forever
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(CorruptFileError, match="not a regular file"):
+            _open(path)
+
+
+def test_atomic_write_uses_a_temp_file_in_the_same_folder_and_os_replace(tmp_path, monkeypatch):
+    seen = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        seen.append((str(src), str(dst), sorted(os.listdir(tmp_path))))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    h5_io.atomic_write(tmp_path / "a.h5", _ok)
+    (src, dst, listing), = seen
+    assert os.path.dirname(src) == str(tmp_path) and dst == str(tmp_path / "a.h5")
+    assert listing == [os.path.basename(src)]          # the final name did not exist before the replace
+    assert os.listdir(tmp_path) == ["a.h5"]

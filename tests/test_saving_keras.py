@@ -311,3 +311,26 @@ def test_fuzz_keras3_file_without_checksum(tmp_path):
             assert not any(np.array_equal(a, b) and not np.array_equal(a, c)
                            for a, b, c in zip(got, original, expected)), f"case {case}: half loaded"
     assert outcomes["error"] >= 20 and outcomes["loaded"] >= 10, outcomes
+
+
+def test_keras3_legacy_h5_with_variable_length_string_attributes(tmp_path):
+    """Keras 3's `model.save('x.h5')` writes the Keras 2 layout with variable-length string
+    attributes and weight paths such as `sequential/conv2d/kernel` (no `:0`)."""
+    entries = keras_arrays(10)
+    path = tmp_path / "legacy.h5"
+    text = h5py.string_dtype()
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": {}})
+        root = f.create_group("model_weights")
+        root.attrs.create("layer_names", np.array([k for k, _ in entries], dtype=object), dtype=text)
+        for key, arrays in entries:
+            g = root.create_group(key)
+            short = ["gamma", "beta", "moving_mean", "moving_variance"] if key.startswith("batch") else ["kernel", "bias"]
+            names = [f"sequential/{key}/{n}" for n in short[: len(arrays)]]
+            g.attrs.create("weight_names", np.array(names, dtype=object), dtype=text)
+            for n, a in zip(names, arrays):
+                g.create_dataset(n, data=a)
+    model = cnn(1)
+    model.load_weights(path)
+    expected = reference(entries)
+    assert np.array_equal(model.predict(_x(), verbose=0), expected.predict(_x(), verbose=0))

@@ -9,7 +9,6 @@ import h5py
 import numpy as np
 import pytest
 
-import numnet
 from numnet import layers, losses, saving
 from numnet.saving import FileLayoutError, UnsafeFileError, h5_io
 from numnet.utils import serialization
@@ -108,8 +107,7 @@ def test_metric_bomb_in_compile_config_refused(tmp_path):
 
 
 def test_budget_is_only_active_while_loading():
-    big = layers.Dense(3000)
-    big.build((None, 3000))  # 36 MB: fine outside a load
+    layers.Dense(1000).build((None, 1000))  # 4 MB: fine outside a load
     with serialization.allocation_budget(1000, "a test"):
         with pytest.raises(ValueError, match="1000 bytes allowed while a test"):
             layers.Dense(300).build((None, 10))
@@ -327,3 +325,32 @@ def test_lambda_style_layer_with_registered_function_round_trips(tmp_path):
     loaded = models.load_model(tmp_path / "m.h5", custom_objects={"Apply": Apply})
     x = np.ones((2, 3), "float32")
     assert np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_functional_config_in_reverse_order_rebuilds_in_linear_work(monkeypatch):
+    """Layers listed in reverse topological order (a crafted config) rebuild correctly, and the
+    work is linear in the number of layers (a quadratic rebuild would let a 6 MB file hang)."""
+    import numnet.models.functional as functional
+
+    n = 400
+    first = {"class_name": "InputLayer", "name": "in0",
+             "config": {"name": "in0", "batch_shape": [None, 2], "dtype": "float32"}, "inbound_nodes": []}
+    chain = []
+    for i in range(n):
+        prev = "in0" if i == 0 else f"a{i - 1}"
+        chain.append({"class_name": "Activation", "name": f"a{i}", "config": {"name": f"a{i}", "activation": "tanh"},
+                      "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__",
+                                                   "config": {"keras_history": [prev, 0, 0]}}], "kwargs": {}}]})
+    config = {"class_name": "Functional", "config": {"name": "chain", "layers": [first] + chain[::-1],
+                                                     "input_layers": [["in0", 0, 0]],
+                                                     "output_layers": [[f"a{n - 1}", 0, 0]]}}
+    calls = []
+    real = functional._is_ref
+    monkeypatch.setattr(functional, "_is_ref", lambda v: (calls.append(1), real(v))[1])
+    model = functional.Functional.from_config(config["config"])
+    assert len(calls) < 10 * n, f"{len(calls)} reference checks for {n} layers"
+    x = np.array([[0.5, -1.0]], "float32")
+    expected = x
+    for _ in range(n):
+        expected = np.tanh(expected)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5)

@@ -228,7 +228,6 @@ def test_bad_file_external_storage(tmp_path):
 
 
 def test_bad_file_virtual_dataset(tmp_path):
-    model = sequential()
     src = _craft(tmp_path / "src.h5", lambda f: f.create_dataset("d", data=np.ones((6, 8), "f4")))
     path = tmp_path / "x.h5"
     with h5py.File(path, "w") as f:

@@ -229,6 +229,23 @@ def test_regularization_and_add_loss_are_in_the_training_loss():
     expected = np.mean(pred ** 2) + 0.01 * np.sum(model.get_weights()[0] ** 2)
     assert history.history["loss"][0] == pytest.approx(expected, rel=1e-6)
 
+    class ActivityPenalty(numnet.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(0.5 * (inputs ** 2).mean())
+            return inputs
+
+    model = Sequential([Input((2,)), Dense(1, kernel_regularizer="l2", kernel_initializer="ones"), ActivityPenalty()])
+    model.compile(optimizers.SGD(learning_rate=0.0), "mse")
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    pred = model.predict(x, verbose=0)
+    expected = 1.5 * np.mean(pred ** 2) + 0.01 * np.sum(model.get_weights()[0] ** 2)
+    assert history.history["loss"][0] == pytest.approx(expected, rel=1e-6)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-6)
+    # with no compiled loss, fit minimises the add_loss and regularization terms alone
+    model.compile(optimizers.SGD(learning_rate=0.1), loss=None)
+    history = model.fit(x, y, batch_size=4, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+
 
 def test_class_weight_and_sample_weight_weight_the_loss_but_not_plain_metrics():
     set_random_seed(8)
@@ -552,3 +569,34 @@ def test_shuffle_batch_permutes_whole_batches():
     batches = [b[0][:, 0] for _, b in adapter.epoch()]
     assert all(np.array_equal(b, np.arange(b[0], b[0] + 4)) and b[0] % 4 == 0 for b in batches)
     assert sorted(b[0] for b in batches) == [0, 4, 8, 12, 16] and [b[0] for b in batches] != [0, 4, 8, 12, 16]
+
+
+def test_generator_and_pydataset_batches_with_sample_weights_equal_arrays():
+    x, y = blobs(96, seed=5)
+    sw = np.linspace(0.1, 1.0, 96).astype(np.float32)
+
+    class Weighted(PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return x[i * 32:(i + 1) * 32], y[i * 32:(i + 1) * 32], sw[i * 32:(i + 1) * 32]
+
+    def run(data, **kwargs):
+        set_random_seed(1)
+        model = mlp(2, 4, 3, "relu", "softmax")
+        model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"], weighted_metrics=["accuracy"])
+        history = model.fit(data, epochs=1, verbose=0, shuffle=False, **kwargs).history
+        return history, model.get_weights()
+
+    reference, weights = run(x, y=y, sample_weight=sw, batch_size=32)
+    assert reference["weighted_accuracy"][0] != pytest.approx(reference["accuracy"][0])
+    for data in (((x[i:i + 32], y[i:i + 32], sw[i:i + 32]) for i in range(0, 96, 32)), Weighted()):
+        history, other = run(data)
+        assert history == pytest.approx(reference, rel=1e-6)
+        for a, b in zip(weights, other):
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+    cw = {0: 2.0, 1: 0.5, 2: 1.0}
+    reference, _ = run(x, y=y, class_weight=cw, batch_size=32)
+    history, _ = run(((x[i:i + 32], y[i:i + 32]) for i in range(0, 96, 32)), class_weight=cw)
+    assert history == pytest.approx(reference, rel=1e-6)

@@ -5,6 +5,7 @@ outputs to the inputs once, orders the nodes, and `call` replays them on real te
 """
 from __future__ import annotations
 
+import heapq
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -467,7 +468,8 @@ def functional_from_config(cls: type, config: Any, custom_objects: Optional[Dict
         else:
             next_index[name] = 0
 
-    def ready(value: Any) -> bool:
+    def missing(value: Any) -> Optional[Tuple[str, int]]:
+        """The first (layer, node) output `value` refers to that is not rebuilt yet, or None."""
         if isinstance(value, dict):
             if value.get("class_name") == _TENSOR_TAG:
                 hist = value.get("config", {}).get("keras_history") if isinstance(value.get("config"), dict) else None
@@ -475,11 +477,15 @@ def functional_from_config(cls: type, config: Any, custom_objects: Optional[Dict
                     raise _bad(f"bad tensor reference {value!r:.200}")
                 if hist[0] not in created:
                     raise _bad(f"a node refers to unknown layer {hist[0]!r}")
-                return (hist[0], hist[1]) in node_outputs
-            return all(ready(v) for v in value.values())
+                key = (hist[0], hist[1])
+                return None if key in node_outputs else key
+            value = list(value.values())
         if isinstance(value, list):
-            return all(ready(v) for v in value)
-        return True
+            for v in value:
+                key = missing(v)
+                if key is not None:
+                    return key
+        return None
 
     def rebuild(value: Any) -> Any:
         if isinstance(value, dict):
@@ -496,35 +502,42 @@ def functional_from_config(cls: type, config: Any, custom_objects: Optional[Dict
 
     queues = {layer.name: list(nodes) for layer, nodes in pending}
     by_name = {layer.name: layer for layer, _ in pending}
-    progress = True
-    while progress and any(queues.values()):
-        progress = False
-        for name, queue in queues.items():
-            while queue:
-                node = queue[0]
-                if not isinstance(node, dict):
-                    # Keras 2 layout: [[name, node_index, tensor_index, kwargs], ...]
-                    if isinstance(node, list) and node and all(isinstance(r, list) and len(r) >= 3 for r in node):
-                        tensors = [{"class_name": _TENSOR_TAG, "config": {"keras_history": list(r[:3])}} for r in node]
-                        kwargs = node[0][3] if len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
-                        node = {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
-                        queue[0] = node
-                    else:
-                        raise _bad(f"an inbound node of layer {name!r} must be a dict with 'args' and 'kwargs', got {node!r:.200}")
-                args, kwargs = node.get("args", []), node.get("kwargs", {})
-                if not isinstance(args, list) or not isinstance(kwargs, dict):
-                    raise _bad(f"inbound node of layer {name!r}: 'args' must be a list and 'kwargs' a dict")
-                if not (ready(args) and ready(kwargs)):
-                    break
-                layer = by_name[name]
-                try:
-                    out = layer(*rebuild(args), **rebuild(kwargs))
-                except (TypeError, ValueError) as exc:
-                    raise _bad(f"calling layer {name!r} while rebuilding the graph failed: {exc}") from None
-                node_outputs[(name, next_index[name])] = [t for t in flatten(out) if isinstance(t, SymbolicTensor)]
-                next_index[name] += 1
-                queue.pop(0)
-                progress = True
+    # A worklist, so that a config listing its layers in any order is rebuilt in linear time:
+    # a layer whose next node waits for a tensor is woken when that tensor is produced.
+    position = {name: i for i, name in enumerate(queues)}
+    waiting: Dict[Tuple[str, int], List[str]] = {}
+    work = [(position[name], name) for name, queue in queues.items() if queue]  # a heap: list order first
+    while work:
+        name = heapq.heappop(work)[1]
+        queue = queues[name]
+        while queue:
+            node = queue[0]
+            if not isinstance(node, dict):
+                # Keras 2 layout: [[name, node_index, tensor_index, kwargs], ...]
+                if isinstance(node, list) and node and all(isinstance(r, list) and len(r) >= 3 for r in node):
+                    tensors = [{"class_name": _TENSOR_TAG, "config": {"keras_history": list(r[:3])}} for r in node]
+                    kwargs = node[0][3] if len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+                    node = {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
+                    queue[0] = node
+                else:
+                    raise _bad(f"an inbound node of layer {name!r} must be a dict with 'args' and 'kwargs', got {node!r:.200}")
+            args, kwargs = node.get("args", []), node.get("kwargs", {})
+            if not isinstance(args, list) or not isinstance(kwargs, dict):
+                raise _bad(f"inbound node of layer {name!r}: 'args' must be a list and 'kwargs' a dict")
+            need = missing(args) or missing(kwargs)
+            if need is not None:
+                waiting.setdefault(need, []).append(name)
+                break
+            layer = by_name[name]
+            try:
+                out = layer(*rebuild(args), **rebuild(kwargs))
+            except (TypeError, ValueError) as exc:
+                raise _bad(f"calling layer {name!r} while rebuilding the graph failed: {exc}") from None
+            node_outputs[(name, next_index[name])] = [t for t in flatten(out) if isinstance(t, SymbolicTensor)]
+            for woken in waiting.pop((name, next_index[name]), ()):
+                heapq.heappush(work, (position[woken], woken))
+            next_index[name] += 1
+            queue.pop(0)
     stuck = [n for n, q in queues.items() if q]
     if stuck:
         raise _bad(f"the inbound nodes of layers {stuck} refer to tensors that are never produced")

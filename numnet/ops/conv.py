@@ -376,7 +376,12 @@ def conv_bias_relu(inputs: Any, kernel: Any, bias: Any = None, relu: bool = Fals
     the convolution layers.
 
     Args:
-        inputs, kernel, strides, padding, data_format, dilation_rate: as in `conv`.
+        inputs: as in `conv`.
+        kernel: as in `conv`.
+        strides: as in `conv`.
+        padding: as in `conv`.
+        data_format: as in `conv`.
+        dilation_rate: as in `conv`.
         bias: None or a ``(F,)`` tensor added to every output position.
         relu: apply ``max(., 0)`` to the result.
 

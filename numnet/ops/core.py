@@ -42,6 +42,9 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None, ragged: Any
         sparse: accepted for Keras compatibility; only None/False is supported.
         ragged: accepted for Keras compatibility; only None/False is supported.
 
+    Returns:
+        A Tensor.
+
     Raises:
         ValueError: `sparse` or `ragged` is True.
     """
@@ -60,31 +63,70 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None, ragged: Any
 
 
 def convert_to_numpy(x: Any) -> np.ndarray:
-    """The values of `x` (a Tensor, array or nested list) as a NumPy array (a copy for Tensors)."""
+    """The values of `x` as a NumPy array.
+
+    Args:
+        x: a Tensor, array or nested list.
+
+    Returns:
+        An ndarray (a copy for Tensors).
+    """
     if isinstance(x, Tensor):
         return np.array(x.data, copy=True)
     return np.asarray(x)
 
 
 def stop_gradient(variable: Any) -> Tensor:
-    """The same values, cut from the graph (no gradient flows back through the result)."""
+    """The same values, cut from the graph.
+
+    Args:
+        variable: a Tensor (or array-like).
+
+    Returns:
+        A Tensor through which no gradient flows back.
+    """
     if isinstance(variable, Tensor):
         return variable.detach()
     return convert_to_tensor(variable)
 
 
 def zeros(shape: Shape, dtype: Any = None) -> Tensor:
-    """A Tensor of zeros (float32 by default)."""
+    """A Tensor of zeros.
+
+    Args:
+        shape: int or tuple of ints.
+        dtype: the dtype (default float32).
+
+    Returns:
+        The new Tensor.
+    """
     return Tensor(np.zeros(shape, dtype=_dtype(dtype)))
 
 
 def ones(shape: Shape, dtype: Any = None) -> Tensor:
-    """A Tensor of ones (float32 by default)."""
+    """A Tensor of ones.
+
+    Args:
+        shape: int or tuple of ints.
+        dtype: the dtype (default float32).
+
+    Returns:
+        The new Tensor.
+    """
     return Tensor(np.ones(shape, dtype=_dtype(dtype)))
 
 
 def full(shape: Shape, fill_value: Any, dtype: Any = None) -> Tensor:
-    """A Tensor filled with `fill_value` (float32 by default, as Keras's floatx)."""
+    """A Tensor filled with `fill_value`.
+
+    Args:
+        shape: int or tuple of ints.
+        fill_value: the value.
+        dtype: the dtype (default float32, Keras's floatx).
+
+    Returns:
+        The new Tensor.
+    """
     value = np.asarray(getattr(fill_value, "data", fill_value))
     return Tensor(np.full(shape, value, dtype=_dtype(dtype)))
 
@@ -96,25 +138,57 @@ def _like_dtype(x: Any, dtype: Any) -> np.dtype:
 
 
 def zeros_like(x: Any, dtype: Any = None) -> Tensor:
-    """Zeros with the shape (and by default the dtype) of `x`."""
+    """Zeros with the shape of `x`.
+
+    Args:
+        x: a Tensor or array-like.
+        dtype: the dtype (default: that of `x`).
+
+    Returns:
+        The new Tensor.
+    """
     return Tensor(np.zeros(np.shape(getattr(x, "data", x)), dtype=_like_dtype(x, dtype)))
 
 
 def ones_like(x: Any, dtype: Any = None) -> Tensor:
-    """Ones with the shape (and by default the dtype) of `x`."""
+    """Ones with the shape of `x`.
+
+    Args:
+        x: a Tensor or array-like.
+        dtype: the dtype (default: that of `x`).
+
+    Returns:
+        The new Tensor.
+    """
     return Tensor(np.ones(np.shape(getattr(x, "data", x)), dtype=_like_dtype(x, dtype)))
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Tensor:
-    """`fill_value` with the shape (and by default the dtype) of `x`."""
+    """`fill_value` with the shape of `x`.
+
+    Args:
+        x: a Tensor or array-like.
+        fill_value: the value.
+        dtype: the dtype (default: that of `x`).
+
+    Returns:
+        The new Tensor.
+    """
     return Tensor(np.full(np.shape(getattr(x, "data", x)), getattr(fill_value, "data", fill_value),
                           dtype=_like_dtype(x, dtype)))
 
 
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) -> Tensor:
-    """Evenly spaced values in `[start, stop)` (`arange(n)` counts from 0), as `keras.ops.arange`.
+    """Evenly spaced values in `[start, stop)`, as `keras.ops.arange`.
 
-    With dtype None the result is int32 for integer arguments and float32 otherwise.
+    Args:
+        start: the first value (or, when `stop` is None, the end and 0 is the start).
+        stop: the end (excluded).
+        step: the spacing (default 1).
+        dtype: the dtype; None gives int32 for integer arguments and float32 otherwise.
+
+    Returns:
+        A 1-D Tensor.
     """
     if stop is None:
         start, stop = 0, start
@@ -127,5 +201,15 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) ->
 
 
 def eye(N: int, M: Optional[int] = None, k: int = 0, dtype: Any = None) -> Tensor:
-    """An `N x M` matrix with ones on the `k`-th diagonal (float32 by default)."""
+    """A matrix with ones on a diagonal.
+
+    Args:
+        N: number of rows.
+        M: number of columns (default N).
+        k: the diagonal (0 the main one, positive above it).
+        dtype: the dtype (default float32).
+
+    Returns:
+        An `(N, M)` Tensor.
+    """
     return Tensor(np.eye(N, M, k, dtype=_dtype(dtype)))

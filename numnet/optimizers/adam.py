@@ -1,6 +1,7 @@
 """Adam (Kingma & Ba), with the AMSGrad variant, in Keras 3's form."""
 from __future__ import annotations
 
+import threading
 from typing import Any, Dict, Optional
 
 import numpy as np
@@ -17,6 +18,17 @@ def check_betas(owner: str, beta_1: float, beta_2: float, epsilon: float) -> Non
 
 _CHUNK = 32768
 """Elements per chunk of the in-place update: 6 arrays of 128 KiB stay in the L2 cache."""
+
+
+_local = threading.local()
+
+
+def _scratch(dtype: np.dtype) -> tuple:
+    """Two reusable temporaries of `_CHUNK` elements for this thread (not optimizer state)."""
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None or bufs[0].dtype != dtype:
+        bufs = _local.bufs = (np.empty(_CHUNK, dtype), np.empty(_CHUNK, dtype))
+    return bufs
 
 
 def _adam_kernel(g, m, v, w, v_hat, alpha, c1, c2, eps, t1, t2) -> None:
@@ -97,7 +109,7 @@ class Adam(Optimizer):
             # then run on data still in L2 instead of streaming every array a dozen times.
             flat = [a.reshape(-1) for a in arrays]
             n = w.size
-            s1, s2 = self._scratch(min(n, _CHUNK), w.dtype)
+            s1, s2 = _scratch(w.dtype)
             for lo in range(0, n, _CHUNK):
                 hi = min(lo + _CHUNK, n)
                 k = hi - lo
@@ -108,14 +120,6 @@ class Adam(Optimizer):
             shape = w.shape
             _adam_kernel(gradient, m, v, w, v_hat, alpha, c1, c2, eps, np.empty(shape, w.dtype),
                          np.empty(shape, w.dtype))
-
-    def _scratch(self, size: int, dtype: np.dtype) -> tuple:
-        """Two reusable temporaries of at least `size` elements (not optimizer state)."""
-        bufs = self.__dict__.get("_scratch_bufs")
-        if bufs is None or bufs[0].size < size or bufs[0].dtype != dtype:
-            bufs = (np.empty(size, dtype), np.empty(size, dtype))
-            self._scratch_bufs = bufs
-        return bufs
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

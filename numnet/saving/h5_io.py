@@ -323,6 +323,8 @@ def open_h5(filepath: Any) -> Iterator["h5py.File"]:
         raise FileNotFoundError(errno.ENOENT, "No such file", path)
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "Expected an HDF5 file, got a directory", path)
+    if not os.path.isfile(path):  # a FIFO or device (/dev/zero) could block or never end
+        raise CorruptFileError(f"'{path}' is not a regular file (a device, pipe or socket); refused")
     file_size = os.path.getsize(path)
     with _translated(path):
         is_h5 = h5py.is_hdf5(path)
