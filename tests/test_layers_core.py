@@ -78,6 +78,9 @@ def test_dense_activity_regularizer():
     layer = layers.Dense(2, kernel_initializer="ones", activity_regularizer=regularizers.L2(0.5))
     layer(np.ones((1, 3), np.float32))
     assert sum(float(l.data) for l in layer.losses) == pytest.approx(0.5 * 2 * 9)
+    # Keras (>= 3.7) divides the activity penalty by the batch size: 4 equal rows, same loss.
+    layer(np.ones((4, 3), np.float32))
+    assert sum(float(l.data) for l in layer.losses) == pytest.approx(0.5 * 2 * 9)
 
 
 # ------------------------------------------------------------------ Activation / Identity / activation layers

@@ -53,7 +53,8 @@ class Layer:
         name: unique name; generated from the class name (`dense`, `dense_1`, ...) if None.
         dtype: dtype of the weights and of float computations (default "float32").
         **kwargs: `input_shape`/`input_dim`/`batch_input_shape` (let a Sequential model
-            build from its first layer) and `activity_regularizer`.
+            build from its first layer) and `activity_regularizer` (a penalty on the
+            outputs, divided by the batch size as in Keras, added to `losses`).
 
     Raises:
         TypeError: an unknown keyword argument.
@@ -481,7 +482,10 @@ class Layer:
         if self.activity_regularizer is not None:
             for out in flatten(outputs):
                 if isinstance(out, Tensor):
-                    self.add_loss(self.activity_regularizer(out))
+                    penalty = self.activity_regularizer(out)
+                    if out.ndim > 0 and out.shape[0] > 0:  # Keras averages it over the batch
+                        penalty = penalty / out.shape[0]
+                    self.add_loss(penalty)
         return outputs
 
     def _symbolic_call(self, args: tuple, kwargs: Dict[str, Any]) -> Any:

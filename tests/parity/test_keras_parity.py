@@ -1101,8 +1101,6 @@ def test_train_on_batch_and_test_on_batch():
     assert sorted(nd) == sorted(kd)
 
 
-@pytest.mark.xfail(strict=True, reason="Keras >= 3.7 divides an activity-regularization loss by the batch size "
-                   "(Layer.__call__); numnet's Layer adds it undivided (numnet/layers/layer.py)")
 def test_activity_regularizer_loss_is_divided_by_batch_size():
     x = _randn(8, 4, seed=530)
     klayer = keras.layers.Dense(3, activity_regularizer=keras.regularizers.L1(0.1))
