@@ -53,54 +53,8 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: Optional[float] = None,
                                  threshold=float(threshold))
 
 
-def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
-    """`x` for x >= 0, `negative_slope * x` otherwise.
-
-    Args:
-        x: input tensor or array-like.
-        negative_slope: slope applied to negative inputs.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.leaky_relu(x, negative_slope=negative_slope)
 
 
-def relu6(x: Any) -> Tensor:
-    """`min(max(x, 0), 6)`.
-
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.relu6(x)
-
-
-def elu(x: Any, alpha: float = 1.0) -> Tensor:
-    """Exponential linear unit: `x` for x > 0, `alpha * (exp(x) - 1)` otherwise.
-
-    Args:
-        x: input tensor or array-like.
-        alpha: scale of the negative part, `alpha * (exp(x) - 1)`.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.elu(x, alpha=alpha)
-
-
-def selu(x: Any) -> Tensor:
-    """Scaled ELU with alpha=1.67326324, scale=1.05070098.
-
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.selu(x)
 
 
 def gelu(x: Any, approximate: bool = False) -> Tensor:
@@ -116,121 +70,19 @@ def gelu(x: Any, approximate: bool = False) -> Tensor:
     return ops.gelu(x, approximate=approximate)
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """`exp(x) / sum(exp(x))` along `axis`.
-
-    Args:
-        x: input tensor or array-like.
-        axis: axis to normalise over.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.softmax(x, axis=axis)
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """`x - logsumexp(x)` along `axis`.
 
-    Args:
-        x: input tensor or array-like.
-        axis: axis to normalise over.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.log_softmax(x, axis=axis)
-
-
-def softplus(x: Any) -> Tensor:
-    """`log(exp(x) + 1)`.
-
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.softplus(x)
-
-
-def softsign(x: Any) -> Tensor:
-    """`x / (abs(x) + 1)`.
-
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.softsign(x)
-
-
-def silu(x: Any) -> Tensor:
-    """Swish / SiLU: `x * sigmoid(x)`.
-
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.silu(x)
 
 
 swish = silu
 
 
-def sigmoid(x: Any) -> Tensor:
-    """`1 / (1 + exp(-x))`.
 
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.sigmoid(x)
-
-
-def hard_sigmoid(x: Any) -> Tensor:
-    """Piecewise linear sigmoid: `relu6(x + 3) / 6` (0 below -3, 1 above 3).
-
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.hard_sigmoid(x)
-
-
-def hard_silu(x: Any) -> Tensor:
-    """Hard swish: `x * hard_sigmoid(x)`.
-
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    x = as_tensor(x)
-    return ops.multiply(x, ops.hard_sigmoid(x))
 
 
 hard_swish = hard_silu
 
-
-def tanh(x: Any) -> Tensor:
-    """Hyperbolic tangent.
-
-    Args:
-        x: input tensor or array-like.
-
-    Returns:
-        A Tensor of `x`'s shape.
-    """
-    return ops.tanh(x)
 
 
 def exponential(x: Any) -> Tensor:
