@@ -48,24 +48,17 @@ def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) ->
     """Return the activation named by `config` (a name or a serialized object config).
 
     Args:
-        config: a dict as produced by `serialize`.
+        config: a name such as 'relu' or a dict made by `serialize`.
         custom_objects: extra names to resolve (user classes and functions).
 
     Returns:
-        The rebuilt object.
+        The activation (a class named by a bare string is built with no arguments).
 
     Raises:
-        ValueError: the name is unknown (the message lists the valid names).
+        ValueError: the name is unknown (the message lists the valid activation names) or the config is bad.
     """
-    try:
-        obj = _ser.deserialize(config, _BUILTINS, custom_objects, kind="activation")
-    except ValueError as exc:
-        if isinstance(config, str):
-            raise _unknown(config) from None
-        raise exc
-    if isinstance(obj, type):
-        obj = obj()
-    return obj
+    return _ser.deserialize_by_name(config, _BUILTINS, custom_objects, kind="activation",
+                                    valid_names=", ".join(sorted(_BUILTINS)))
 
 
 def get(identifier: Any) -> Callable:
@@ -82,16 +75,7 @@ def get(identifier: Any) -> Callable:
     """
     if identifier is None:
         return linear  # noqa: F405
-    if isinstance(identifier, str):
-        fn = _BUILTINS.get(identifier)
-        if fn is not None:
-            return fn
-        return deserialize(identifier)
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise _unknown(identifier)
+    return _ser.get_object(identifier, _BUILTINS, "activation", deserialize, _unknown)
 
 
 __all__ = list(_acts.__all__) + ["get", "serialize", "deserialize"]

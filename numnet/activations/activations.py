@@ -1,4 +1,9 @@
-"""Activation functions with Keras 3 names, signatures and defaults (all differentiable)."""
+"""Activation functions with Keras 3 names, signatures and defaults (all differentiable).
+
+Where the `numnet.ops` function of the same name already has the activation's signature and
+defaults, it *is* the activation; the functions defined here are the ones that differ from
+their op (`relu`'s extra arguments, `gelu`'s exact default) or have none (`mish`, `linear`).
+"""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -8,6 +13,11 @@ import numpy as np
 from numnet import ops
 from numnet.autograd.function import Function
 from numnet.autograd.tensor import Tensor, as_tensor
+from numnet.ops.elementwise import (  # noqa: F401 - re-exported as activations
+    elu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, relu6, selu, sigmoid, silu, softplus, softsign,
+    swish, tanh,
+)
+from numnet.ops.nn import log_softmax, softmax  # noqa: F401 - re-exported as activations
 
 __all__ = [
     "relu", "leaky_relu", "relu6", "elu", "selu", "gelu", "softmax", "log_softmax",
@@ -53,10 +63,6 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: Optional[float] = None,
                                  threshold=float(threshold))
 
 
-
-
-
-
 def gelu(x: Any, approximate: bool = False) -> Tensor:
     """Gaussian error linear unit `x * Phi(x)`; `approximate=True` uses the tanh formula.
 
@@ -68,21 +74,6 @@ def gelu(x: Any, approximate: bool = False) -> Tensor:
         A Tensor of `x`'s shape.
     """
     return ops.gelu(x, approximate=approximate)
-
-
-
-
-
-
-
-swish = silu
-
-
-
-
-
-hard_swish = hard_silu
-
 
 
 def exponential(x: Any) -> Tensor:

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from numnet.callbacks.callback import Callback
+from numnet.callbacks.save_frequency import SaveFrequency, is_save_freq
 from numnet.utils.random import get_rng_state, set_rng_state
 
 __all__ = ["BackupAndRestore"]
@@ -54,7 +55,7 @@ def layer_generators(model: Any) -> List[np.random.Generator]:
     return [layer._rng for layer in layers if isinstance(getattr(layer, "_rng", None), np.random.Generator)]
 
 
-class BackupAndRestore(Callback):
+class BackupAndRestore(SaveFrequency, Callback):
     """Back up the training state so that a `fit` killed midway resumes when run again.
 
     At the end of every epoch (or every `save_freq` batches) the weights, the optimizer state, the
@@ -83,7 +84,7 @@ class BackupAndRestore(Callback):
         super().__init__()
         if not backup_dir:
             raise ValueError("BackupAndRestore: backup_dir must be a non-empty path")
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
+        if not is_save_freq(save_freq):
             raise ValueError(f"Invalid value for argument `save_freq`. Received: save_freq={save_freq!r}. "
                              "Expected either 'epoch' or a positive integer value.")
         self.backup_dir = os.fspath(backup_dir)
@@ -175,11 +176,7 @@ class BackupAndRestore(Callback):
             self._resume_rng = None
 
     def on_train_batch_end(self, batch: int, logs: Optional[dict] = None) -> None:
-        if self.save_freq == "epoch":
-            return
-        self._batches_seen += 1
-        if self._batches_seen >= self.save_freq:
-            self._batches_seen = 0
+        if self._batch_save_due():
             self._write({"epoch": self._epoch, "step": batch, "rng": get_rng_state(), "epoch_rng": self._epoch_rng})
 
     def on_epoch_end(self, epoch: int, logs: Optional[dict] = None) -> None:

@@ -8,11 +8,12 @@ from typing import Any, Optional
 import numpy as np
 
 from numnet.callbacks.monitor_callback import MonitorCallback
+from numnet.callbacks.save_frequency import SaveFrequency, is_save_freq
 
 __all__ = ["ModelCheckpoint"]
 
 
-class ModelCheckpoint(MonitorCallback):
+class ModelCheckpoint(SaveFrequency, MonitorCallback):
     """Save the model (`model.save`) or its weights (`model.save_weights`) every epoch or every N batches.
 
     Args:
@@ -39,7 +40,7 @@ class ModelCheckpoint(MonitorCallback):
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
+        if not is_save_freq(save_freq):
             raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or a "
                              "positive integer (a number of batches)")
         self.save_freq = save_freq
@@ -55,11 +56,7 @@ class ModelCheckpoint(MonitorCallback):
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: Optional[dict] = None) -> None:
-        if self.save_freq == "epoch":
-            return
-        self._batches_seen += 1
-        if self._batches_seen >= self.save_freq:
-            self._batches_seen = 0
+        if self._batch_save_due():
             self._save(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch: int, logs: Optional[dict] = None) -> None:

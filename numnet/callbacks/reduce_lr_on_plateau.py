@@ -1,7 +1,6 @@
 """`ReduceLROnPlateau`: divide the learning rate when a monitored quantity stops improving."""
 from __future__ import annotations
 
-import warnings
 from typing import Optional
 
 import numpy as np
@@ -65,10 +64,8 @@ class ReduceLROnPlateau(MonitorCallback):
         logs = logs if logs is not None else {}
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(np.asarray(optimizer.learning_rate))
-        current = logs.get(self.monitor)
+        current = self._get_monitor_value(logs, "Learning rate reduction is")
         if current is None:
-            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
-                          f"available. Available metrics are: {','.join(logs.keys())}.", stacklevel=2)
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1

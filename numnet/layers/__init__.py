@@ -10,7 +10,8 @@ from numnet.layers.symbolic import Node, SymbolicTensor
 
 _FAMILIES = (
     "core", "reshaping", "regularization", "convolutional", "pooling", "normalization",
-    "embedding", "merging", "activation_layers",
+    "embedding", "merging", "activation_layers", "recurrent", "einsum_dense", "attention",
+    "preprocessing",
 )
 for _family in _FAMILIES:
     _module = _importlib.import_module(f"numnet.layers.{_family}")

@@ -1,15 +1,16 @@
-"""Activation layers with their own arguments: ReLU, LeakyReLU, ELU, Softmax."""
+"""Activation layers with their own arguments: ReLU, LeakyReLU, PReLU, ELU, Softmax."""
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
 import numpy as np
 
-from numnet import activations, ops
+from numnet import activations, initializers, ops, regularizers
 from numnet.autograd.tensor import Tensor
+from numnet.layers._layer_utils import get_constraint, layer_label, lookup, serialize_constraint
 from numnet.layers.layer import Layer
 
-__all__ = ["ReLU", "LeakyReLU", "ELU", "Softmax"]
+__all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]
 
 
 def _non_negative(owner: str, name: str, value: Any, allow_none: bool = False) -> Optional[float]:
@@ -136,4 +137,79 @@ class Softmax(_Elementwise):
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()
         config["axis"] = self.axis
+        return config
+
+
+class PReLU(_Elementwise):
+    """Parametric ReLU: `x` for x >= 0, `alpha * x` otherwise, with a learned `alpha`.
+
+    `alpha` has the input's shape without the batch axis, with size 1 on `shared_axes`
+    (e.g. `shared_axes=[1, 2]` shares one slope per channel across an image).
+
+    Args:
+        alpha_initializer: initializer of `alpha` (default zeros: starts as ReLU).
+        alpha_regularizer: penalty on `alpha`.
+        alpha_constraint: callable applied to `alpha` after each update.
+        shared_axes: int or list of ints (1 = first axis after the batch) along which `alpha` is shared.
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        ValueError: an unknown initializer/regularizer, a bad `shared_axes`; at build, a shared
+            axis out of range or an unknown dimension; at call, an input of another shape.
+    """
+
+    def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
+                 shared_axes: Any = None, **kwargs: Any) -> None:
+        label = layer_label(self, kwargs)
+        init = lookup(initializers.get, alpha_initializer, label, "alpha_initializer")
+        reg = lookup(regularizers.get, alpha_regularizer, label, "alpha_regularizer")
+        if shared_axes is None:
+            axes: list = []
+        elif isinstance(shared_axes, (int, np.integer)) and not isinstance(shared_axes, bool):
+            axes = [int(shared_axes)]
+        elif isinstance(shared_axes, (list, tuple)) and all(
+                isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in shared_axes):
+            axes = [int(a) for a in shared_axes]
+        else:
+            raise ValueError(f"{label}: shared_axes must be None, an int or a list of ints, got "
+                             f"shared_axes={shared_axes!r}")
+        super().__init__(**kwargs)
+        self.alpha_initializer = init
+        self.alpha_regularizer = reg
+        self.alpha_constraint = get_constraint(alpha_constraint, label, "alpha_constraint")
+        self.shared_axes = axes if shared_axes is not None else None
+        self.alpha = None
+
+    def build(self, input_shape: Any) -> None:
+        shape = tuple(input_shape)
+        param = list(shape[1:])
+        for a in self.shared_axes or []:
+            if not 1 <= a < len(shape):
+                raise ValueError(f"Layer '{self.name}' (PReLU): shared_axes={self.shared_axes} must be axes "
+                                 f"1..{len(shape) - 1} of inputs of shape {shape}")
+            param[a - 1] = 1
+        if any(d is None for d in param):
+            raise ValueError(f"Layer '{self.name}' (PReLU): every non-shared axis must have a known size, got "
+                             f"input shape {shape} with shared_axes={self.shared_axes}")
+        self.alpha = self.add_weight(shape=tuple(param), initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint,
+                                     name="alpha")
+        self._param_shape = tuple(param)
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        tail = tuple(inputs.shape[1:])
+        if len(tail) != len(self._param_shape) or any(p != 1 and p != d for p, d in zip(self._param_shape, tail)):
+            raise ValueError(f"Layer '{self.name}' (PReLU) has alpha of shape {self._param_shape}, which does not fit "
+                             f"inputs of shape {tuple(inputs.shape)}")
+        return ops.subtract(ops.relu(inputs), ops.multiply(self.alpha, ops.relu(ops.negative(inputs))))
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({
+            "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+            "alpha_constraint": serialize_constraint(self.alpha_constraint),
+            "shared_axes": self.shared_axes,
+        })
         return config

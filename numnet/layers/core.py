@@ -1,6 +1,7 @@
-"""Core layers: Dense, Activation, Identity."""
+"""Core layers: Dense, Activation, Identity, Lambda."""
 from __future__ import annotations
 
+import inspect
 from typing import Any, Dict, Optional
 
 import numpy as np
@@ -11,7 +12,7 @@ from numnet.autograd.tensor import Tensor
 from numnet.layers._layer_utils import get_constraint, layer_label, lookup, pop_unsupported, serialize_constraint
 from numnet.layers.layer import Layer
 
-__all__ = ["Dense", "Activation", "Identity"]
+__all__ = ["Dense", "Activation", "Identity", "Lambda"]
 
 
 class _DenseProduct(Function):
@@ -215,3 +216,110 @@ class Identity(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
+
+
+def _is_registered(obj: Any) -> bool:
+    from numnet.utils import serialization
+
+    return any(v is obj for v in serialization.get_custom_objects().values())
+
+
+class Lambda(Layer):
+    """Wraps a Python function of tensors as a layer: `function(inputs, **arguments)`.
+
+    The function is code, and numnet never writes code into a file: `model.save` refuses a
+    model holding a `Lambda` unless its function is registered with
+    `@numnet.saving.register_serializable()` (the file then names it, and loading looks the
+    name up). For anything you want to save and share, write a small `Layer` subclass instead.
+
+    Args:
+        function: callable taking the inputs (and `training` if it has such a parameter).
+        output_shape: the output shape without the batch axis (tuple), a callable mapping the
+            input shape to the output shape, or None to infer it by running `function`.
+        mask: only None (numnet does not propagate masks).
+        arguments: optional dict of keyword arguments passed to `function`.
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        TypeError: `function` is not callable.
+        ValueError: a bad `output_shape`, `arguments` or `mask`.
+    """
+
+    def __init__(self, function: Any, output_shape: Any = None, mask: Any = None, arguments: Any = None,
+                 **kwargs: Any) -> None:
+        label = layer_label(self, kwargs)
+        if not callable(function):
+            raise TypeError(f"{label}: function must be callable, got function={function!r:.80}")
+        if output_shape is not None and not callable(output_shape):
+            try:
+                output_shape = tuple(None if d is None else int(d) for d in output_shape)
+            except (TypeError, ValueError):
+                raise ValueError(f"{label}: output_shape must be a tuple of ints (without the batch axis), a "
+                                 f"callable or None, got output_shape={output_shape!r}") from None
+        if arguments is not None and not isinstance(arguments, dict):
+            raise ValueError(f"{label}: arguments must be a dict of keyword arguments or None, got "
+                             f"arguments={arguments!r:.80}")
+        if mask is not None:
+            raise ValueError(f"{label}: mask={mask!r:.80} is not supported by numnet (only None)")
+        super().__init__(**kwargs)
+        self.function = function
+        self.output_shape_arg = output_shape
+        self.arguments = dict(arguments or {})
+        try:
+            params = inspect.signature(function).parameters
+            self._pass_training = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        except (TypeError, ValueError):
+            self._pass_training = False
+        self.built = True
+
+    def call(self, inputs: Any, training: Optional[bool] = None) -> Any:
+        kwargs = dict(self.arguments)
+        if self._pass_training and "training" not in kwargs:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        spec = self.output_shape_arg
+        if spec is None:
+            return super().compute_output_shape(input_shape)
+        if callable(spec):
+            out = spec(input_shape)
+            return tuple(out) if isinstance(out, list) and all(d is None or isinstance(d, int) for d in out) else out
+        first = input_shape[0] if isinstance(input_shape, (list, tuple)) and input_shape else None
+        batch = first[0] if isinstance(first, (list, tuple)) else first
+        return (batch,) + spec
+
+    def get_config(self) -> Dict[str, Any]:
+        from numnet.utils import serialization
+
+        spec = self.output_shape_arg
+        config = super().get_config()
+        config.update({
+            "function": serialization.get_registered_name(self.function),
+            # an unregistered output_shape function is left out: loading then infers the shape
+            "output_shape": (serialization.get_registered_name(spec) if _is_registered(spec) else None)
+            if callable(spec) else (list(spec) if spec is not None else None),
+            "arguments": self.arguments,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config: Dict[str, Any]) -> "Lambda":
+        """Rebuild from `get_config()`: the function (and a callable output_shape) are looked up by
+        name among registered objects and `custom_objects` only; no code is read from the config.
+
+        Raises:
+            ValueError: a name that is not registered or passed in custom_objects.
+        """
+        from numnet.utils import serialization
+
+        config = dict(config)
+        fn = config.pop("function", None)
+        if isinstance(fn, str):
+            fn = serialization.resolve(fn, {}, kind="function")
+        if not callable(fn):
+            raise ValueError(f"Lambda.from_config: 'function' must name a registered function, got {fn!r:.80}")
+        spec = config.pop("output_shape", None)
+        if isinstance(spec, str):
+            spec = serialization.resolve(spec, {}, kind="function")
+        return cls(fn, output_shape=spec, **config)

@@ -1,5 +1,5 @@
 """Merging layers: combine a list of inputs (Add, Subtract, Multiply, Average, Maximum, Minimum,
-Concatenate)."""
+Concatenate, Dot)."""
 from __future__ import annotations
 
 from functools import reduce
@@ -8,10 +8,11 @@ from typing import Any, Dict, List, Optional, Sequence
 from numnet import ops
 from numnet.autograd.tensor import Tensor
 from numnet.layers.layer import Layer
+from numnet.layers.normalization import _l2_normalize
 
 __all__ = [
-    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
-    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
 ]
 
 
@@ -189,6 +190,75 @@ class Concatenate(_Merge):
         return config
 
 
+class Dot(_Merge):
+    """Per-sample dot product of two inputs along `axes` (Keras's `batch_dot`).
+
+    For `(batch, n)` inputs the result is `(batch, 1)`; in general the contracted axes are
+    removed and the remaining axes of the first input are followed by those of the second.
+
+    Args:
+        axes: int (the same axis in both inputs) or a pair of ints, one per input; not the batch axis.
+        normalize: L2-normalize both inputs along `axes` first, so the result is the cosine similarity.
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        ValueError: bad `axes`; at call, not exactly two inputs, an axis out of range or the
+            batch axis, or contracted axes of different sizes.
+    """
+
+    _min_inputs = 2
+    _max_inputs = 2
+
+    def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any) -> None:
+        def is_int(a: Any) -> bool:
+            return isinstance(a, int) and not isinstance(a, bool)
+
+        if not (is_int(axes) or isinstance(axes, (list, tuple)) and len(axes) == 2 and all(is_int(a) for a in axes)):
+            raise ValueError(f"Dot: axes must be an int or a tuple of 2 ints, got axes={axes!r}")
+        super().__init__(**kwargs)
+        self.axes = list(axes) if isinstance(axes, (list, tuple)) else axes
+        self.normalize = bool(normalize)
+
+    def _resolve(self, shapes: List[tuple]) -> List[int]:
+        pair = self.axes if isinstance(self.axes, list) else [self.axes, self.axes]
+        out = []
+        for a, s in zip(pair, shapes):
+            if not -len(s) <= a < len(s) or a % len(s) == 0:
+                raise ValueError(f"Layer '{self.name}' (Dot): axes={self.axes} must name a non-batch axis of each "
+                                 f"input, got input shapes {shapes}")
+            out.append(a % len(s))
+        (a0, a1), (s0, s1) = out, shapes
+        if s0[a0] is not None and s1[a1] is not None and s0[a0] != s1[a1]:
+            raise ValueError(f"Layer '{self.name}' (Dot): the contracted axes must have the same size, got "
+                             f"{s0[a0]} (axis {a0} of {s0}) and {s1[a1]} (axis {a1} of {s1})")
+        return out
+
+    def _merge(self, inputs: List[Tensor]) -> Tensor:
+        x, y = inputs
+        a0, a1 = self._resolve([tuple(x.shape), tuple(y.shape)])
+        if self.normalize:
+            x, y = _l2_normalize(x, a0), _l2_normalize(y, a1)
+        x = ops.moveaxis(x, a0, -1)
+        y = ops.moveaxis(y, a1, 1)
+        b, rest_x, rest_y = x.shape[0], tuple(x.shape[1:-1]), tuple(y.shape[2:])
+        k = x.shape[-1]
+        out = ops.matmul(ops.reshape(x, (b, -1, k)), ops.reshape(y, (b, k, -1)))
+        shape = (b,) + rest_x + rest_y
+        return ops.reshape(out, shape if len(shape) > 1 else (b, 1))
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shapes = [tuple(s) for s in self._check_list(input_shape)]
+        a0, a1 = self._resolve(shapes)
+        s0, s1 = shapes
+        shape = (s0[0],) + s0[1:a0] + s0[a0 + 1:] + s1[1:a1] + s1[a1 + 1:]
+        return shape if len(shape) > 1 else (s0[0], 1)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({"axes": self.axes, "normalize": self.normalize})
+        return config
+
+
 def add(inputs: Sequence[Any], **kwargs: Any) -> Any:
     """Functional form of `Add`: `Add(**kwargs)(inputs)`.
 
@@ -279,3 +349,18 @@ def concatenate(inputs: Sequence[Any], axis: int = -1, **kwargs: Any) -> Any:
         The merged tensor (symbolic when the inputs are).
     """
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs: Sequence[Any], axes: Any = -1, normalize: bool = False, **kwargs: Any) -> Any:
+    """Functional form of `Dot`: `Dot(axes=axes, normalize=normalize, **kwargs)(inputs)`.
+
+    Args:
+        inputs: list of two tensors (or symbolic tensors).
+        axes: int or pair of ints, the contracted axes (default -1).
+        normalize: L2-normalize the inputs along `axes` first (cosine similarity).
+        **kwargs: arguments of the layer's constructor (e.g. `name`).
+
+    Returns:
+        The dot product (symbolic when the inputs are).
+    """
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNormalization and LayerNormalization."""
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization."""
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
@@ -11,7 +11,7 @@ from numnet.autograd.tensor import Tensor
 from numnet.layers._layer_utils import get_constraint, layer_label, lookup, serialize_constraint
 from numnet.layers.layer import Layer
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
 
 
 def _reduce_to(grad: np.ndarray, bshape: Tuple[int, ...], shape: Tuple[int, ...]) -> np.ndarray:
@@ -366,4 +366,176 @@ class LayerNormalization(Layer):
             "beta_constraint": serialize_constraint(self.beta_constraint),
             "gamma_constraint": serialize_constraint(self.gamma_constraint),
         })
+        return config
+
+
+class GroupNormalization(Layer):
+    """Normalizes each sample within groups of channels: `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
+
+    The `axis` channels are split into `groups` consecutive groups; mean and (biased)
+    variance are taken per sample and group, over the group's channels and every other
+    non-batch axis. `groups=1` is layer normalization over all non-batch axes with
+    per-channel gamma/beta; `groups=channels` is instance normalization.
+
+    Args:
+        groups: number of groups; must divide the number of channels.
+        axis: the channel axis (default -1).
+        epsilon: added to the variance.
+        center: learn a per-channel offset `beta`.
+        scale: learn a per-channel scale `gamma`.
+        beta_initializer: initializer of `beta`.
+        gamma_initializer: initializer of `gamma`.
+        beta_regularizer: penalties.
+        gamma_regularizer: penalties.
+        beta_constraint: callables applied after each update.
+        gamma_constraint: callables applied after each update.
+        **kwargs: base `Layer` arguments.
+
+    Weights, in order: gamma, beta (each `(channels,)`).
+
+    Raises:
+        ValueError: a bad `groups`/`axis`; at build, an unknown channel count, more groups than
+            channels or a count not divisible by `groups`; at call, a different channel count.
+    """
+
+    def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+        label = layer_label(self, kwargs)
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+            raise ValueError(f"{label}: groups must be a positive int, got groups={groups!r}")
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ValueError(f"{label}: axis must be an int, got axis={axis!r}")
+        inits = (lookup(initializers.get, beta_initializer, label, "beta_initializer"),
+                 lookup(initializers.get, gamma_initializer, label, "gamma_initializer"))
+        regs = (lookup(regularizers.get, beta_regularizer, label, "beta_regularizer"),
+                lookup(regularizers.get, gamma_regularizer, label, "gamma_regularizer"))
+        super().__init__(**kwargs)
+        self.groups = int(groups)
+        self.axis = int(axis)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer, self.gamma_initializer = inits
+        self.beta_regularizer, self.gamma_regularizer = regs
+        self.beta_constraint = get_constraint(beta_constraint, "GroupNormalization", "beta_constraint")
+        self.gamma_constraint = get_constraint(gamma_constraint, "GroupNormalization", "gamma_constraint")
+        self.gamma = self.beta = None
+        self._ndim: Optional[int] = None
+
+    def build(self, input_shape: Any) -> None:
+        shape = tuple(input_shape)
+        if len(shape) < 2 or not -len(shape) <= self.axis < len(shape) or self.axis % len(shape) == 0:
+            raise ValueError(f"Layer '{self.name}' (GroupNormalization): axis={self.axis} must be a non-batch axis "
+                             f"of the inputs, got input shape {shape}")
+        ax = self.axis % len(shape)
+        channels = shape[ax]
+        if channels is None:
+            raise ValueError(f"Layer '{self.name}' (GroupNormalization): the channel axis {self.axis} must have a "
+                             f"known size, got input shape {shape}")
+        if self.groups > channels or channels % self.groups:
+            raise ValueError(f"Layer '{self.name}' (GroupNormalization): groups={self.groups} must divide the number "
+                             f"of channels ({channels}) and not exceed it; input shape {shape}")
+        if self.scale:
+            self.gamma = self.add_weight(shape=(channels,), initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                         name="gamma")
+        if self.center:
+            self.beta = self.add_weight(shape=(channels,), initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        name="beta")
+        self._ndim, self._ax, self._channels = len(shape), ax, int(channels)
+        size = self._channels // self.groups
+        # grouped layout: the channel axis becomes (groups, channels/groups)
+        self._bshape = (1,) * ax + (self.groups, size) + (1,) * (len(shape) - ax - 1)
+        self._axes = tuple(i for i in range(1, len(shape) + 1) if i != ax)
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        shape = tuple(inputs.shape)
+        if len(shape) != self._ndim or shape[self._ax] != self._channels:
+            raise ValueError(f"Layer '{self.name}' (GroupNormalization) expected inputs of rank {self._ndim} with "
+                             f"{self._channels} channels on axis {self.axis}, got inputs of shape {shape}")
+        ax = self._ax
+        grouped = ops.reshape(inputs, shape[:ax] + (self.groups, self._channels // self.groups) + shape[ax + 1:])
+        _, centered, var = _moments(grouped.data, self._axes)
+        params = [p for p in (self.gamma, self.beta) if p is not None]
+        y = _Normalize.apply(grouped, *params, stats=(centered, var), axes=self._axes, bshape=self._bshape,
+                             eps=self.epsilon, has_gamma=self.gamma is not None, has_beta=self.beta is not None)
+        return ops.reshape(y, shape)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({
+            "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": _serialize(self.beta_initializer),
+            "gamma_initializer": _serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": serialize_constraint(self.beta_constraint),
+            "gamma_constraint": serialize_constraint(self.gamma_constraint),
+        })
+        return config
+
+
+def _l2_normalize(x: Tensor, axis: Any) -> Tensor:
+    """`x / max(||x||_2, 1e-12)` along `axis` (Keras's `ops.normalize`; zero vectors stay zero).
+
+    Args:
+        x: the tensor.
+        axis: int or tuple of ints.
+
+    Returns:
+        The normalized tensor.
+    """
+    squares = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    floor = np.asarray(1e-24, dtype=x.dtype)  # (1e-12)**2: the norm is floored at 1e-12
+    return ops.divide(x, ops.sqrt(ops.maximum(squares, floor)))
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm along `axis`: `x / max(||x||, 1e-12)`.
+
+    Args:
+        axis: int or list of ints (default -1).
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        ValueError: a bad `axis`; at call, an axis out of range.
+    """
+
+    def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
+        if isinstance(axis, (list, tuple)) and all(
+                isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis):
+            axis = [int(a) for a in axis]
+        elif isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+            axis = int(axis)
+        else:
+            raise ValueError(f"{layer_label(self, kwargs)}: axis must be an int or a list of ints, got axis={axis!r}")
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.built = True
+
+    def _axes(self, ndim: int) -> Tuple[int, ...]:
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        if any(not -ndim <= a < ndim for a in axes):
+            raise ValueError(f"Layer '{self.name}' (UnitNormalization): axis={self.axis} is out of range for inputs "
+                             f"of rank {ndim}")
+        return tuple(a % ndim for a in axes)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return _l2_normalize(inputs, self._axes(inputs.ndim))
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        self._axes(len(tuple(input_shape)))
+        return input_shape
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config["axis"] = self.axis
         return config

@@ -40,8 +40,11 @@ def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) ->
     return _serialization.deserialize(config, BUILTINS, custom_objects, kind="loss")
 
 
+_BY_NAME = {name: obj for name, obj in BUILTINS.items() if name not in ("Loss", "LossFunctionWrapper")}
+
+
 def _unknown(identifier: Any) -> ValueError:
-    names = sorted(n for n in BUILTINS if n not in ("Loss", "LossFunctionWrapper"))
+    names = sorted(_BY_NAME)
     return ValueError(f"Could not interpret loss identifier: {identifier!r}. Valid names: {', '.join(names)}. "
                       f"A custom loss must be decorated with @numnet.saving.register_serializable() or passed "
                       f"in custom_objects when loading")
@@ -61,24 +64,7 @@ def get(identifier: Any) -> Union[Loss, Callable, None]:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = BUILTINS.get(identifier)
-        if obj is None:  # a registered name, or one in custom_objects / custom_object_scope
-            try:
-                obj = _serialization.resolve(identifier, {}, kind="loss")
-            except ValueError:
-                raise _unknown(identifier) from None
-        if obj in (Loss, LossFunctionWrapper) or (isinstance(obj, type) and not issubclass(obj, Loss)):
-            raise _unknown(identifier)
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise _unknown(identifier)
+    return _serialization.get_object(identifier, _BY_NAME, "loss", deserialize, _unknown, base=Loss)
 
 
 def as_loss(identifier: Any) -> Optional[Loss]:

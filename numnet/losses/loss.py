@@ -19,6 +19,7 @@ import numpy as np
 
 from numnet.autograd.function import Function, unbroadcast
 from numnet.autograd.tensor import Tensor, as_tensor
+from numnet.utils.naming import to_snake_case
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -206,7 +207,7 @@ class Loss:
 
     def __init__(self, name: Optional[str] = None, reduction: Optional[str] = "sum_over_batch_size",
                  dtype: Any = None) -> None:
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self.dtype = None if dtype is None else np.dtype(dtype).name
 
@@ -287,12 +288,3 @@ class LossFunctionWrapper(Loss):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}({getattr(self.fn, '__name__', self.fn)}, kwargs={self._fn_kwargs})>"
-
-
-def _snake_case(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)

@@ -16,7 +16,7 @@ from numnet.metrics.accuracy_metrics import accuracy_class_for
 from numnet.metrics.confusion_metrics import AUC, FalseNegatives, FalsePositives, Precision, Recall, \
     TrueNegatives, TruePositives
 from numnet.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
-from numnet.metrics.metric import Metric, _snake_case
+from numnet.metrics.metric import Metric
 from numnet.metrics.probabilistic_metrics import BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, \
     Poisson, SparseCategoricalCrossentropy
 from numnet.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
@@ -24,6 +24,7 @@ from numnet.metrics.regression_metrics import CosineSimilarity, LogCoshError, Me
     MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, RootMeanSquaredError, \
     cosine_similarity
 from numnet.utils import serialization as _serialization
+from numnet.utils.naming import to_snake_case
 
 _CLASSES = [
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,  # noqa: F405
@@ -36,7 +37,7 @@ _CLASSES = [
     TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC,
 ]
 BUILTINS: Dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
-BUILTINS.update({_snake_case(cls.__name__): cls for cls in _CLASSES})
+BUILTINS.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 BUILTINS.update({
     "mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
     "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
@@ -68,6 +69,12 @@ def _valid_names() -> str:
     return ", ".join(sorted(set(BUILTINS) - _NOT_BY_NAME | {"accuracy", "acc", "crossentropy", "ce"}))
 
 
+def _unknown(identifier: Any) -> ValueError:
+    return ValueError(f"Could not interpret metric identifier: {identifier!r}. Valid names: {_valid_names()}. "
+                      f"A custom metric must be decorated with @numnet.saving.register_serializable() or "
+                      f"passed in custom_objects when loading")
+
+
 def get(identifier: Any) -> Any:
     """Resolve a metric identifier as Keras does.
 
@@ -83,26 +90,7 @@ def get(identifier: Any) -> Any:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = BUILTINS.get(identifier)
-        if obj is None:  # a registered name, or one in custom_objects / custom_object_scope
-            try:
-                obj = _serialization.resolve(identifier, {}, kind="metric")
-            except ValueError:
-                obj = None
-        if obj is None or (isinstance(obj, type) and not issubclass(obj, Metric)):
-            raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Valid names: {_valid_names()}. "
-                             f"A custom metric must be decorated with @numnet.saving.register_serializable() or "
-                             f"passed in custom_objects when loading")
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if callable(obj) or isinstance(obj, Metric):
-        return obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Valid names: {_valid_names()}")
+    return _serialization.get_object(identifier, BUILTINS, "metric", deserialize, _unknown, base=Metric)
 
 
 def get_function(name: str) -> Callable:

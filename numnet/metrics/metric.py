@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from numnet.utils.naming import to_snake_case
 from numnet.utils.serialization import charge_allocation
 
 
@@ -32,7 +33,7 @@ class Metric:
     """
 
     def __init__(self, dtype: Any = None, name: Optional[str] = None) -> None:
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.dtype = np.dtype(dtype or "float32").name
         self._variables: List[np.ndarray] = []
         self._initial_values: List[np.ndarray] = []
@@ -86,12 +87,3 @@ class Metric:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"
-
-
-def _snake_case(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)

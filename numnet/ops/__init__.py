@@ -13,4 +13,5 @@ from numnet.ops.reduction import *  # noqa: F401,F403
 from numnet.ops.shape import *  # noqa: F401,F403
 from numnet.ops.nn import *  # noqa: F401,F403
 from numnet.ops.conv import *  # noqa: F401,F403
+from numnet.ops.conv_transpose import *  # noqa: F401,F403
 from numnet.ops.pooling import *  # noqa: F401,F403

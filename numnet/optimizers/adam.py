@@ -16,6 +16,33 @@ def check_betas(owner: str, beta_1: float, beta_2: float, epsilon: float) -> Non
     _check_number(owner, "epsilon", epsilon, low=0)
 
 
+class AdaptiveMomentOptimizer(Optimizer):
+    """The base of Adam, Adamax and Nadam: the moment decay rates and epsilon they all take.
+
+    Args:
+        learning_rate: float >= 0 or a schedule.
+        beta_1: first-moment decay rate in [0, 1).
+        beta_2: second-moment decay rate in [0, 1).
+        epsilon: added to the denominator (>= 0).
+        **kwargs: the common optimizer arguments (see `Optimizer`).
+
+    Raises:
+        ValueError: an argument out of range (named with the optimizer's class).
+    """
+
+    def __init__(self, learning_rate: Any, beta_1: float, beta_2: float, epsilon: float, **kwargs: Any) -> None:
+        super().__init__(learning_rate, **kwargs)
+        check_betas(type(self).__name__, beta_1, beta_2, epsilon)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
+        return config
+
+
 _CHUNK = 32768
 """Elements per chunk of the in-place update: 6 arrays of 128 KiB stay in the L2 cache."""
 
@@ -54,7 +81,7 @@ def _adam_kernel(g, m, v, w, v_hat, alpha, c1, c2, eps, t1, t2) -> None:
     w -= t2
 
 
-class Adam(Optimizer):
+class Adam(AdaptiveMomentOptimizer):
     """Adam: adaptive moment estimation.
 
     Update (Keras 3), with t = iterations + 1::
@@ -80,12 +107,8 @@ class Adam(Optimizer):
                  epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: Optional[float] = None,
                  clipnorm: Optional[float] = None, clipvalue: Optional[float] = None,
                  global_clipnorm: Optional[float] = None, name: str = "adam", **kwargs: Any) -> None:
-        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name, **kwargs)
-        check_betas(type(self).__name__, beta_1, beta_2, epsilon)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         self.amsgrad = bool(amsgrad)
 
     def build(self, variables: Any) -> None:
@@ -123,6 +146,5 @@ class Adam(Optimizer):
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                       "amsgrad": self.amsgrad})
+        config["amsgrad"] = self.amsgrad
         return config

@@ -1,15 +1,14 @@
 """Adamax: Adam with the infinity norm (Kingma & Ba, section 7), Keras 3 form."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 import numpy as np
 
-from numnet.optimizers.adam import check_betas
-from numnet.optimizers.optimizer import Optimizer
+from numnet.optimizers.adam import AdaptiveMomentOptimizer
 
 
-class Adamax(Optimizer):
+class Adamax(AdaptiveMomentOptimizer):
     """Adamax, with t = iterations + 1::
 
         m += (g - m) * (1 - beta_1);  u = max(beta_2 * u, |g|)
@@ -27,12 +26,8 @@ class Adamax(Optimizer):
                  epsilon: float = 1e-7, weight_decay: Optional[float] = None, clipnorm: Optional[float] = None,
                  clipvalue: Optional[float] = None, global_clipnorm: Optional[float] = None,
                  name: str = "adamax", **kwargs: Any) -> None:
-        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name, **kwargs)
-        check_betas("Adamax", beta_1, beta_2, epsilon)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
 
     def build(self, variables: Any) -> None:
         variables = list(variables)
@@ -50,8 +45,3 @@ class Adamax(Optimizer):
         m += tmp
         np.maximum(dt(self.beta_2) * u, np.abs(gradient), out=u)
         w -= (learning_rate * m) / ((dt(1) - beta_1_power) * (u + dt(self.epsilon)))
-
-    def get_config(self) -> Dict[str, Any]:
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config

@@ -1,15 +1,14 @@
 """Nadam: Adam with Nesterov momentum (Dozat), in Keras 3's form."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 import numpy as np
 
-from numnet.optimizers.adam import check_betas
-from numnet.optimizers.optimizer import Optimizer
+from numnet.optimizers.adam import AdaptiveMomentOptimizer
 
 
-class Nadam(Optimizer):
+class Nadam(AdaptiveMomentOptimizer):
     """Nesterov-accelerated Adam with Keras's momentum schedule.
 
     With t = iterations + 1 and ``u_t = beta_1 * (1 - 0.5 * 0.96**t)``, the optimizer keeps
@@ -32,12 +31,8 @@ class Nadam(Optimizer):
                  epsilon: float = 1e-7, weight_decay: Optional[float] = None, clipnorm: Optional[float] = None,
                  clipvalue: Optional[float] = None, global_clipnorm: Optional[float] = None,
                  name: str = "nadam", **kwargs: Any) -> None:
-        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name, **kwargs)
-        check_betas("Nadam", beta_1, beta_2, epsilon)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
 
     def build(self, variables: Any) -> None:
         variables = list(variables)
@@ -73,8 +68,3 @@ class Nadam(Optimizer):
         m_hat = (u_t_1 * m) / (dt(1) - u_product_t_1) + ((dt(1) - u_t) * gradient) / (dt(1) - u_product_t)
         v_hat = v / (dt(1) - beta_2_power)
         w -= (m_hat * learning_rate) / (np.sqrt(v_hat) + dt(self.epsilon))
-
-    def get_config(self) -> Dict[str, Any]:
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config

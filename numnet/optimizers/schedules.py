@@ -51,7 +51,32 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _DecayRateSchedule(LearningRateSchedule):
+    """The arguments ExponentialDecay and InverseTimeDecay share, and their decay progress
+    ``step / decay_steps`` (floored if `staircase`)."""
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool,
+                 name: str) -> None:
+        owner = type(self).__name__
+        _number(owner, "initial_learning_rate", initial_learning_rate)
+        _positive(owner, "decay_steps", decay_steps)
+        _number(owner, "decay_rate", decay_rate)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def _progress(self, step: Any) -> np.float32:
+        p = _F(step) / _F(self.decay_steps)
+        return np.floor(p) if self.staircase else p
+
+    def get_config(self) -> Dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_DecayRateSchedule):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (the exponent floored if `staircase`).
 
     Args:
@@ -67,24 +92,10 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
                  name: str = "ExponentialDecay") -> None:
-        _number("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
-        _positive("ExponentialDecay", "decay_steps", decay_steps)
-        _number("ExponentialDecay", "decay_rate", decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = bool(staircase)
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> np.float32:
-        p = _F(step) / _F(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return _F(self.initial_learning_rate) * np.power(_F(self.decay_rate), p)
-
-    def get_config(self) -> Dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return _F(self.initial_learning_rate) * np.power(_F(self.decay_rate), self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -163,7 +174,7 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_DecayRateSchedule):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (the ratio floored if `staircase`).
 
     Args:
@@ -176,24 +187,10 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
                  name: str = "InverseTimeDecay") -> None:
-        _number("InverseTimeDecay", "initial_learning_rate", initial_learning_rate)
-        _positive("InverseTimeDecay", "decay_steps", decay_steps)
-        _number("InverseTimeDecay", "decay_rate", decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = bool(staircase)
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> np.float32:
-        p = _F(step) / _F(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return _F(self.initial_learning_rate) / (_F(1) + _F(self.decay_rate) * p)
-
-    def get_config(self) -> Dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return _F(self.initial_learning_rate) / (_F(1) + _F(self.decay_rate) * self._progress(step))
 
 
 class CosineDecay(LearningRateSchedule):

@@ -23,6 +23,11 @@ def _valid_names() -> str:
     return ", ".join(sorted(k for k in _BUILTINS if k != "regularizer" and k != "Regularizer"))
 
 
+def _uninterpretable(identifier: Any) -> ValueError:
+    return ValueError(f"Could not interpret regularizer identifier {identifier!r}: expected one of "
+                      f"{_valid_names()}, a config dict or a callable f(weight) -> scalar.")
+
+
 def serialize(regularizer: Any) -> Any:
     """Return the `{"class_name", "config"}` dict of a regularizer (None passes through).
 
@@ -39,24 +44,16 @@ def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) ->
     """Build a regularizer from a name or a config made by `serialize`.
 
     Args:
-        config: a dict as produced by `serialize`.
+        config: a name such as 'l2' or a dict made by `serialize`.
         custom_objects: extra names to resolve (user classes and functions).
 
     Returns:
-        The rebuilt object.
+        The regularizer (a class named by a bare string is built with no arguments).
 
     Raises:
-        ValueError: unknown name (the message lists the valid names) or a bad config.
+        ValueError: the name is unknown (the message lists the valid regularizer names) or the config is bad.
     """
-    try:
-        obj = _ser.deserialize(config, _BUILTINS, custom_objects, kind="regularizer")
-    except ValueError as exc:
-        if "Unknown regularizer" in str(exc):
-            raise ValueError(f"{exc} Valid regularizer names are: {_valid_names()}.") from None
-        raise
-    if isinstance(obj, type):
-        obj = obj()
-    return obj
+    return _ser.deserialize_by_name(config, _BUILTINS, custom_objects, kind="regularizer", valid_names=_valid_names())
 
 
 def get(identifier: Any) -> Optional[Callable]:
@@ -70,16 +67,7 @@ def get(identifier: Any) -> Optional[Callable]:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, (str, dict)):
-        obj = deserialize(identifier)
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret regularizer identifier {identifier!r}: expected one of "
-                         f"{_valid_names()}, a config dict or a callable f(weight) -> scalar.")
-    return obj
+    return _ser.get_object(identifier, _BUILTINS, "regularizer", deserialize, _uninterpretable)
 
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",

@@ -176,7 +176,7 @@ def _refuse_code(model: Any) -> None:
                     f"Cannot save layer '{layer.name}' ({type(layer).__name__}): it holds the Python function "
                     f"{name!r}, and numnet never writes code into a file (loading it would run that code). "
                     f"Decorate the function with @numnet.saving.register_serializable() and pass it again "
-                    f"at load time, or write the computation as a registered custom layer, or use "
+                    f"at load time, or write the computation as a Layer subclass (registered the same way), or use "
                     f"model.save_weights() and rebuild the model in code.")
 
 

@@ -186,3 +186,75 @@ def deserialize(config: Any, builtins: Mapping[str, Any], custom_objects: Option
             return cls.from_config(dict(inner))
         except (TypeError, ValueError, KeyError) as exc:
             raise ValueError(f"Could not deserialize {kind} {name!r} from its config: {exc}") from None
+
+
+def deserialize_by_name(config: Any, builtins: Mapping[str, Any], custom_objects: Optional[Mapping[str, Any]] = None,
+                        kind: str = "object", valid_names: str = "") -> Any:
+    """`deserialize` as `numnet.activations`, `.initializers` and `.regularizers` offer it.
+
+    A class named by a bare string is built with no arguments (``"l2"`` gives ``L2()``), and the
+    error for an unknown name also lists the valid names.
+
+    Args:
+        config: a name or a ``{"class_name": ..., "config": {...}}`` dict.
+        builtins: numnet's own objects of this kind, by name.
+        custom_objects: extra user objects, by name.
+        kind: what is being built ("initializer", ...), for error messages.
+        valid_names: the names to list when `config` names an unknown object.
+
+    Returns:
+        The object (a class named by a bare string is built).
+
+    Raises:
+        TypeError / ValueError: as `deserialize`.
+    """
+    try:
+        obj = deserialize(config, builtins, custom_objects, kind=kind)
+    except ValueError as exc:
+        if f"Unknown {kind}" in str(exc):
+            raise ValueError(f"{exc} Valid {kind} names are: {valid_names}.") from None
+        raise
+    return obj() if isinstance(obj, type) else obj
+
+
+def get_object(identifier: Any, builtins: Mapping[str, Any], kind: str,
+               deserialize_config: Callable[[Any], Any], unknown: Callable[[Any], Exception],
+               base: Optional[type] = None) -> Any:
+    """The shared body of the `get(identifier)` of activations, initializers, regularizers, losses and metrics.
+
+    As Keras does: a name is looked up in `builtins`, then among the registered objects and
+    `custom_objects` in scope; a config dict is deserialized; anything else is taken as it is.
+    A class (named or given) is built with no arguments, and the result must be callable.
+
+    Args:
+        identifier: a name, a config dict, a class or an object (None is the caller's to handle).
+        builtins: the objects `get` accepts by name.
+        kind: what is being resolved ("loss", ...), for the registry lookup.
+        deserialize_config: the kind's `deserialize`, for config dicts.
+        unknown: builds the error for a name nothing answers to or a result that is not callable.
+        base: if given, a class found by name must be a subclass of it.
+
+    Returns:
+        The resolved object.
+
+    Raises:
+        ValueError: `unknown(identifier)`, or an error of `deserialize_config`.
+    """
+    if isinstance(identifier, dict):
+        obj = deserialize_config(identifier)
+    elif isinstance(identifier, str):
+        obj = builtins.get(identifier)
+        if obj is None:  # a registered name, or one in custom_objects / custom_object_scope
+            try:
+                obj = resolve(identifier, {}, kind=kind)
+            except ValueError:
+                raise unknown(identifier) from None
+        if base is not None and isinstance(obj, type) and not issubclass(obj, base):
+            raise unknown(identifier)
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        obj = obj()
+    if not callable(obj):
+        raise unknown(identifier)
+    return obj
