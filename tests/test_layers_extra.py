@@ -60,7 +60,7 @@ def ref_conv_transpose_valid(x, k, stride):
 
 
 def ref_group_norm(x, groups, gamma, beta, eps):
-    n, c = x.shape[0], x.shape[-1]
+    c = x.shape[-1]
     g = x.reshape(x.shape[:-1] + (groups, c // groups))
     axes = tuple(range(1, g.ndim - 2)) + (g.ndim - 1,)
     mean = g.mean(axis=axes, keepdims=True)
@@ -271,7 +271,8 @@ def test_lambda_passes_training():
 
 # ----- bad input: the layer, the argument, what was expected and what was given -----------------------
 @pytest.mark.parametrize("make,pattern", [
-    (lambda: layers.ZeroPadding2D(((1, 2), (3,))), r"ZeroPadding2D: padding must be .*got padding=\(\(1, 2\), \(3,\)\)"),
+    (lambda: layers.ZeroPadding2D(((1, 2), (3,))),
+     r"ZeroPadding2D: padding must be .*got padding=\(\(1, 2\), \(3,\)\)"),
     (lambda: layers.ZeroPadding1D(-1), r"ZeroPadding1D: padding must be a non-negative int.*got padding=-1"),
     (lambda: layers.Cropping1D("x"), r"Cropping1D: cropping must be .*got cropping='x'"),
     (lambda: layers.UpSampling2D(interpolation="bicubic"), r"UpSampling2D: interpolation must be one of.*'bicubic'"),

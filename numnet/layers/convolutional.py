@@ -19,7 +19,7 @@ from numnet.ops.conv_transpose import transpose_output_length
 
 __all__ = [
     "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "DepthwiseConv2D", "SeparableConv2D", "Conv1DTranspose",
-    "Conv2DTranspose", "Convolution2DTranspose",
+    "Conv2DTranspose", "Convolution1DTranspose", "Convolution2DTranspose", "SeparableConvolution2D",
 ]
 
 
@@ -692,4 +692,6 @@ class Conv2DTranspose(_ConvTranspose):
     rank = 2
 
 
+Convolution1DTranspose = Conv1DTranspose
 Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution2D = SeparableConv2D
