@@ -85,7 +85,8 @@ class ConvTranspose2D(Function):
         canvas = np.zeros((n, (h - 1) * sh + (kh - 1) * dh + 1, (w - 1) * sw + (kw - 1) * dw + 1, f), dtype=dtype)
         for i in range(kh):
             for j in range(kw):
-                rspan, cspan = slice(i * dh, i * dh + (h - 1) * sh + 1, sh), slice(j * dw, j * dw + (w - 1) * sw + 1, sw)
+                rspan = slice(i * dh, i * dh + (h - 1) * sh + 1, sh)
+                cspan = slice(j * dw, j * dw + (w - 1) * sw + 1, sw)
                 canvas[:, rspan, cspan] += cols[:, :, :, i, j]
         self.x, self.k2, self.kshape = x, k2, kernel.shape
         self.geom = (strides, dilation, out_size, offset, canvas.shape)
