@@ -7,7 +7,8 @@ import pytest
 
 import numnet
 
-PACKAGES = ["autograd", "ops", "utils", "layers", "activations", "initializers", "regularizers", "models"]
+PACKAGES = ["autograd", "ops", "utils", "layers", "activations", "initializers", "regularizers", "models",
+            "backend", "config", "random", "constraints"]
 
 
 def public_objects():

@@ -1,8 +1,8 @@
 """Activation functions with Keras 3 names, signatures and defaults (all differentiable).
 
 Where the `numnet.ops` function of the same name already has the activation's signature and
-defaults, it *is* the activation; the functions defined here are the ones that differ from
-their op (`relu`'s extra arguments, `gelu`'s exact default) or have none (`mish`, `linear`).
+defaults, it *is* the activation (celu, glu, hard_tanh, the shrinks, squareplus, sparsemax, ...);
+the functions defined here are the ones that differ from their op (`relu`'s extra arguments, `gelu`'s exact default) or have none (`mish`, `linear`).
 """
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from numnet import ops
 from numnet.autograd.function import Function
 from numnet.autograd.tensor import Tensor, as_tensor
 from numnet.ops.elementwise import (  # noqa: F401 - re-exported as activations
-    elu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, relu6, selu, sigmoid, silu, softplus, softsign,
-    swish, tanh,
+    celu, elu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish, hard_tanh, leaky_relu, log_sigmoid, relu6,
+    selu, sigmoid, silu, soft_shrink, softplus, softsign, sparse_plus, sparse_sigmoid, sparsemax, squareplus,
+    swish, tanh, tanh_shrink, threshold,
 )
 from numnet.ops.nn import log_softmax, softmax  # noqa: F401 - re-exported as activations
 
@@ -23,6 +24,8 @@ __all__ = [
     "relu", "leaky_relu", "relu6", "elu", "selu", "gelu", "softmax", "log_softmax",
     "softplus", "softsign", "silu", "swish", "sigmoid", "hard_sigmoid", "hard_silu",
     "hard_swish", "tanh", "exponential", "mish", "linear",
+    "celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "squareplus", "sparse_plus",
+    "sparse_sigmoid", "sparsemax", "log_sigmoid", "threshold",
 ]
 
 

@@ -5,6 +5,9 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
+from numnet import constraints
+from numnet.config.settings import image_data_format
+
 
 def normalize_tuple(value: Any, n: int, name: str, owner: str, allow_zero: bool = False) -> Tuple[int, ...]:
     """`value` (int or sequence of n ints) as a tuple of n ints.
@@ -36,9 +39,9 @@ def normalize_padding(value: Any, owner: str, allowed: Sequence[str] = ("valid",
 
 
 def normalize_data_format(value: Optional[str], owner: str) -> str:
-    """'channels_last' (also for None) or 'channels_first'."""
+    """'channels_last' or 'channels_first'; None gives `numnet.config.image_data_format()`."""
     if value is None:
-        return "channels_last"
+        return image_data_format()
     if value not in ("channels_last", "channels_first"):
         raise ValueError(f"{owner}: data_format must be 'channels_last' or 'channels_first', got {value!r}")
     return value
@@ -55,10 +58,15 @@ def conv_output_length(size: Optional[int], window: int, padding: str, stride: i
 
 
 def get_constraint(value: Any, owner: str, name: str) -> Any:
-    """A constraint: None or a callable (projected onto the weight after each update)."""
-    if value is None or callable(value):
+    """A constraint (projected onto the weight after each update): None, a callable, or a name
+    or config dict resolved by `numnet.constraints.get`.
+
+    Raises:
+        ValueError: `value` names no known constraint (the message names the layer and argument).
+    """
+    if value is None or (callable(value) and not isinstance(value, type)):
         return value
-    raise ValueError(f"{owner}: {name} must be None or a callable, got {value!r}")
+    return lookup(constraints.get, value, owner, name)
 
 
 def serialize_constraint(value: Any) -> Any:

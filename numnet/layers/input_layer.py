@@ -5,6 +5,7 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
+from numnet.config.settings import floatx
 from numnet.layers.layer import Layer
 from numnet.layers.symbolic import Node, SymbolicTensor
 
@@ -17,7 +18,7 @@ class InputLayer(Layer):
     Args:
         shape: shape of one sample (without the batch dimension).
         batch_size: optional fixed batch size.
-        dtype: input dtype (default "float32").
+        dtype: input dtype (default `numnet.config.floatx()`, "float32").
         batch_shape: full shape including the batch dimension (instead of shape/batch_size).
         name: layer name.
 
@@ -48,7 +49,7 @@ class InputLayer(Layer):
             if d is not None and (not isinstance(d, (int, np.integer)) or d < 0):
                 raise ValueError(f"InputLayer '{self.name}': dimensions must be non-negative ints or None, got {tuple(batch_shape)}")
         self._input_batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
-        input_dtype = np.dtype(dtype or "float32").name
+        input_dtype = np.dtype(dtype or floatx()).name
         self._dtype = input_dtype
         self.built = True
         Node(self, (), {}, SymbolicTensor(self._input_batch_shape, dtype=input_dtype, name=self.name))
@@ -76,7 +77,7 @@ def Input(shape: Optional[Sequence[Optional[int]]] = None, batch_size: Optional[
     Args:
         shape: shape of one sample, without the batch dimension.
         batch_size: optional fixed batch size.
-        dtype: input dtype (default "float32"; use "int32" for token ids).
+        dtype: input dtype (default `numnet.config.floatx()`, "float32"; use "int32" for token ids).
         batch_shape: full shape including the batch dimension (instead of shape).
         name: name of the input layer.
 

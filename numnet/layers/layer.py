@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from numnet.autograd import Tensor, Variable, no_grad
+from numnet.config.settings import floatx
 from numnet.layers.symbolic import Node, SymbolicTensor, flatten, map_structure
 from numnet.utils.naming import to_snake_case, unique_name
 from numnet.utils.serialization import charge_allocation
@@ -51,7 +52,7 @@ class Layer:
     Args:
         trainable: whether the layer's weights are updated by training.
         name: unique name; generated from the class name (`dense`, `dense_1`, ...) if None.
-        dtype: dtype of the weights and of float computations (default "float32").
+        dtype: dtype of the weights and of float computations (default `numnet.config.floatx()`, "float32").
         **kwargs: `input_shape`/`input_dim`/`batch_input_shape` (let a Sequential model
             build from its first layer) and `activity_regularizer` (a penalty on the
             outputs, divided by the batch size as in Keras, added to `losses`).
@@ -95,7 +96,7 @@ class Layer:
         label = layer_label(self, {"name": name})
         activity_regularizer = lookup(regularizers.get, activity_regularizer, label, "activity_regularizer")
         try:
-            np_dtype = np.dtype(dtype or "float32")
+            np_dtype = np.dtype(dtype or floatx())
         except TypeError:
             raise TypeError(f"{label}: dtype must be a NumPy dtype name such as 'float32', got dtype={dtype!r}") from None
         object.__setattr__(self, "_layers", [])

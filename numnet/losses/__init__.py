@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional, Union
 
+from numnet.losses.focal import *  # noqa: F401,F403
+from numnet.losses.focal import __all__ as _focal_all
 from numnet.losses.hinge import *  # noqa: F401,F403
 from numnet.losses.hinge import __all__ as _hinge_all
 from numnet.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values, standardize_reduction
+from numnet.losses.overlap import *  # noqa: F401,F403
+from numnet.losses.overlap import __all__ as _overlap_all
 from numnet.losses.probabilistic import *  # noqa: F401,F403
 from numnet.losses.probabilistic import __all__ as _probabilistic_all
 from numnet.losses.regression import *  # noqa: F401,F403
 from numnet.losses.regression import __all__ as _regression_all
 from numnet.utils import serialization as _serialization
 
-_EXPORTED = _regression_all + _probabilistic_all + _hinge_all
+_EXPORTED = _regression_all + _probabilistic_all + _focal_all + _hinge_all + _overlap_all
 BUILTINS: Dict[str, Any] = {name: globals()[name] for name in _EXPORTED if name != "convert_binary_labels_to_hinge"}
 BUILTINS.update({"Loss": Loss, "LossFunctionWrapper": LossFunctionWrapper})
 

@@ -15,13 +15,19 @@ from numnet.metrics.accuracy_metrics import __all__ as _accuracy_all
 from numnet.metrics.accuracy_metrics import accuracy_class_for
 from numnet.metrics.confusion_metrics import AUC, FalseNegatives, FalsePositives, Precision, Recall, \
     TrueNegatives, TruePositives
+from numnet.metrics.f_score_metrics import F1Score, FBetaScore
 from numnet.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
+from numnet.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from numnet.metrics.loss_functions import *  # noqa: F401,F403
+from numnet.metrics.loss_functions import __all__ as _loss_functions_all
 from numnet.metrics.metric import Metric
+from numnet.metrics.operating_point_metrics import PrecisionAtRecall, RecallAtPrecision, \
+    SensitivityAtSpecificity, SpecificityAtSensitivity
 from numnet.metrics.probabilistic_metrics import BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, \
     Poisson, SparseCategoricalCrossentropy
 from numnet.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
 from numnet.metrics.regression_metrics import CosineSimilarity, LogCoshError, MeanAbsoluteError, \
-    MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, RootMeanSquaredError, \
+    MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError, \
     cosine_similarity
 from numnet.utils import serialization as _serialization
 from numnet.utils.naming import to_snake_case
@@ -35,6 +41,8 @@ _CLASSES = [
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson,
     Hinge, SquaredHinge, CategoricalHinge,
     TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC,
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+    F1Score, FBetaScore, R2Score, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU,
 ]
 BUILTINS: Dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
 BUILTINS.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
@@ -48,7 +56,8 @@ BUILTINS.update({
 _NOT_BY_NAME = {"Mean", "Sum", "MeanMetricWrapper", "mean", "sum", "mean_metric_wrapper"}
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "get", "resolve", "serialize", "deserialize",
-           "accuracy_class_for", "cosine_similarity"] + [c.__name__ for c in _CLASSES] + list(_accuracy_all)
+           "accuracy_class_for", "cosine_similarity"] + [c.__name__ for c in _CLASSES] + list(_accuracy_all) \
+    + list(_loss_functions_all)
 
 
 def serialize(metric: Any) -> Any:

@@ -9,7 +9,21 @@ from numnet.models.functional import Functional
 from numnet.models.sequential import Sequential
 from numnet.models.cloning import clone_model
 
-__all__ = ["Model", "Functional", "Sequential", "clone_model", "load_model", "model_from_json"]
+__all__ = ["Model", "Functional", "Sequential", "clone_model", "load_model", "save_model", "model_from_json"]
+
+
+def save_model(model: Model, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+    """Save a whole model to one file, as `model.save` does (delegates to `numnet.saving.save_model`).
+
+    Args:
+        model: the model to save.
+        filepath: the path of the file to write.
+        overwrite: replace an existing file (False raises instead).
+        **kwargs: passed on to `numnet.saving.save_model`.
+    """
+    from numnet import saving
+
+    saving.save_model(model, filepath, overwrite=overwrite, **kwargs)
 
 
 def load_model(filepath: Any, custom_objects: Optional[Dict[str, Any]] = None, compile: bool = True,

@@ -15,3 +15,5 @@ from numnet.ops.nn import *  # noqa: F401,F403
 from numnet.ops.conv import *  # noqa: F401,F403
 from numnet.ops.conv_transpose import *  # noqa: F401,F403
 from numnet.ops.pooling import *  # noqa: F401,F403
+from numnet.ops.math_extra import *  # noqa: F401,F403
+from numnet.ops.logic import *  # noqa: F401,F403

@@ -26,6 +26,8 @@ __all__ = [
     "sign", "tanh", "sigmoid", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "softplus",
     "softsign", "silu", "swish", "log_sigmoid", "hard_sigmoid", "hard_silu", "hard_swish",
     "log1p", "expm1", "reciprocal", "floor", "ceil", "round", "sin", "cos", "erf",
+    "celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "squareplus", "sparse_plus",
+    "sparse_sigmoid", "threshold", "sparsemax",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -1009,3 +1011,329 @@ def hard_silu(x: Any) -> Tensor:
 
 
 hard_swish = hard_silu
+
+
+# ----- more activations (Keras 3 names) ----------------------------------------------------
+class Celu(_Unary):
+    def _forward(self, x, alpha):
+        x = _float(x)
+        self.pos = x > 0
+        neg = np.minimum(x, 0)
+        neg *= x.dtype.type(1.0 / alpha)
+        out = np.expm1(neg)
+        self.exp_neg = out + 1  # exp(x / alpha) where x <= 0, 1 elsewhere
+        out *= x.dtype.type(alpha)
+        out += np.maximum(x, 0)
+        return out
+
+    def _backward(self, grad):
+        return np.where(self.pos, grad, grad * self.exp_neg).astype(grad.dtype, copy=False)
+
+
+class HardTanh(_Unary):
+    def _forward(self, x):
+        x = _float(x)
+        self.inside = (x >= -1) & (x <= 1)
+        return np.clip(x, -1, 1)
+
+    def _backward(self, grad):
+        return grad * self.inside
+
+
+class _Shrink(_Unary):
+    """hard_shrink / soft_shrink: zero inside [-threshold, threshold]; the gradient passes outside."""
+
+    def _forward(self, x, threshold, soft):
+        x = _float(x)
+        self.outside = np.abs(x) > threshold
+        out = x - np.sign(x) * x.dtype.type(threshold) if soft else x.copy()
+        out[~self.outside] = 0
+        return out
+
+    def _backward(self, grad):
+        return grad * self.outside
+
+
+class TanhShrink(_Unary):
+    def _forward(self, x):
+        x = _float(x)
+        self.t = np.tanh(x)
+        return x - self.t
+
+    def _backward(self, grad):
+        return grad * np.square(self.t)
+
+
+class Squareplus(_Unary):
+    def _forward(self, x, b):
+        x = _float(x)
+        self.x = x
+        self.root = np.sqrt(x * x + x.dtype.type(b))
+        out = x + self.root
+        out *= 0.5
+        return out
+
+    def _backward(self, grad):
+        d = np.divide(self.x, self.root, out=np.zeros_like(self.x), where=self.root != 0)
+        d += 1
+        d *= 0.5
+        d *= grad
+        return d
+
+
+class SparsePlus(_Unary):
+    def _forward(self, x):
+        x = _float(x)
+        self.x = x
+        mid = np.square(x + 1)
+        mid *= 0.25
+        return np.where(x <= -1, 0, np.where(x >= 1, x, mid)).astype(x.dtype, copy=False)
+
+    def _backward(self, grad):
+        d = np.clip((self.x + 1) * 0.5, 0, 1)  # sparse_sigmoid(x)
+        d *= grad
+        return d
+
+
+class SparseSigmoid(_Unary):
+    def _forward(self, x):
+        x = _float(x)
+        self.inside = (x > -1) & (x < 1)
+        return np.clip((x + 1) * 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    def _backward(self, grad):
+        return grad * self.inside * grad.dtype.type(0.5)
+
+
+class Threshold(_Unary):
+    def _forward(self, x, threshold, default_value):
+        x = _float(x)
+        self.keep = x > threshold
+        return np.where(self.keep, x, x.dtype.type(default_value))
+
+    def _backward(self, grad):
+        return grad * self.keep
+
+
+class Glu(Function):
+    """forward(x; axis): ``a * sigmoid(b)`` with `a`, `b` the two halves of `x` along `axis`."""
+
+    def forward(self, x, axis=-1):
+        x = _float(x)
+        self.axis = axis
+        a, b = np.split(x, 2, axis=axis)
+        self.a, self.s = a, _sigmoid(b)
+        return a * self.s
+
+    def backward(self, grad):
+        da = grad * self.s
+        db = grad * self.a * self.s * (1 - self.s)
+        return (np.concatenate([da, db], axis=self.axis),)
+
+
+class Sparsemax(Function):
+    """forward(x; axis): the Euclidean projection of `x` onto the probability simplex along `axis`."""
+
+    def forward(self, x, axis=-1):
+        x = _float(x)
+        self.axis = axis
+        z = np.moveaxis(x, axis, -1)
+        z_sorted = -np.sort(-z, axis=-1)
+        cumsum = np.cumsum(z_sorted, axis=-1)
+        k = np.arange(1, z.shape[-1] + 1, dtype=x.dtype)
+        support = 1 + k * z_sorted > cumsum
+        k_z = support.sum(axis=-1, keepdims=True)
+        tau = (np.take_along_axis(cumsum, k_z - 1, axis=-1) - 1) / k_z.astype(x.dtype)
+        out = np.maximum(z - tau, 0).astype(x.dtype, copy=False)
+        self.support = out > 0
+        return np.moveaxis(out, -1, axis)
+
+    def backward(self, grad):
+        g = np.moveaxis(grad, self.axis, -1)
+        s = self.support
+        mean = (g * s).sum(axis=-1, keepdims=True) / np.maximum(s.sum(axis=-1, keepdims=True), 1).astype(g.dtype)
+        return (np.moveaxis(s * (g - mean), -1, self.axis).astype(grad.dtype, copy=False),)
+
+
+def _check_axis(name: str, ndim: int, axis: Any) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise ValueError(f"{name}: `axis` must be an int in [-{ndim}, {ndim}) for an input of rank {ndim}, "
+                         f"received axis={axis!r}")
+    return int(axis)
+
+
+def _check_nonneg(name: str, arg: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value >= 0:
+        raise ValueError(f"{name}: `{arg}` must be a number >= 0, received {arg}={value!r}")
+    return float(value)
+
+
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """Continuously differentiable ELU: x for x > 0, else ``alpha * (exp(x / alpha) - 1)``.
+
+    Args:
+        x: input tensor or array-like.
+        alpha: the scale of the negative part (> 0).
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Raises:
+        ValueError: `alpha` is not > 0.
+    """
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) or not alpha > 0:
+        raise ValueError(f"celu: `alpha` must be a number > 0, received alpha={alpha!r}")
+    return Celu.apply(x, alpha=float(alpha))
+
+
+def glu(x: Any, axis: int = -1) -> Tensor:
+    """Gated linear unit: ``a * sigmoid(b)`` where `x` is split in halves `a`, `b` along `axis`.
+
+    Args:
+        x: input tensor; its size along `axis` must be even.
+        axis: the axis split in two.
+
+    Returns:
+        A Tensor of `x`'s shape with `axis` halved.
+
+    Raises:
+        ValueError: `axis` is out of range or the size along it is odd.
+    """
+    data = _values(x)
+    axis = _check_axis("glu", data.ndim, axis)
+    if data.ndim == 0 or data.shape[axis] % 2:
+        raise ValueError(f"glu: the size of `axis` must be divisible by 2, received x.shape={data.shape} "
+                         f"and axis={axis}")
+    return Glu.apply(x, axis=axis)
+
+
+def hard_tanh(x: Any) -> Tensor:
+    """Elementwise ``clip(x, -1, 1)``.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
+    return HardTanh.apply(x)
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """x where ``|x| > threshold``, else 0.
+
+    Args:
+        x: input tensor or array-like.
+        threshold: the half-width (>= 0) of the band set to zero.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Raises:
+        ValueError: `threshold` is negative or not a number.
+    """
+    return _Shrink.apply(x, threshold=_check_nonneg("hard_shrink", "threshold", threshold), soft=False)
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """``x - threshold`` above `threshold`, ``x + threshold`` below `-threshold`, else 0.
+
+    Args:
+        x: input tensor or array-like.
+        threshold: the half-width (>= 0) of the band set to zero.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Raises:
+        ValueError: `threshold` is negative or not a number.
+    """
+    return _Shrink.apply(x, threshold=_check_nonneg("soft_shrink", "threshold", threshold), soft=True)
+
+
+def tanh_shrink(x: Any) -> Tensor:
+    """Elementwise ``x - tanh(x)``.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
+    return TanhShrink.apply(x)
+
+
+def squareplus(x: Any, b: float = 4) -> Tensor:
+    """Elementwise ``(x + sqrt(x**2 + b)) / 2``, a smooth relu.
+
+    Args:
+        x: input tensor or array-like.
+        b: the smoothness (>= 0; 0 gives relu).
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Raises:
+        ValueError: `b` is negative or not a number.
+    """
+    return Squareplus.apply(x, b=_check_nonneg("squareplus", "b", b))
+
+
+def sparse_plus(x: Any) -> Tensor:
+    """0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, x for ``x >= 1``.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
+    return SparsePlus.apply(x)
+
+
+def sparse_sigmoid(x: Any) -> Tensor:
+    """0 for ``x <= -1``, ``(x + 1) / 2`` for ``-1 < x < 1``, 1 for ``x >= 1``.
+
+    Args:
+        x: input tensor or array-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
+    return SparseSigmoid.apply(x)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Tensor:  # noqa: F811 - keras.ops name
+    """x where ``x > threshold``, else `default_value`.
+
+    Args:
+        x: input tensor or array-like.
+        threshold: values at or below it are replaced.
+        default_value: the replacement.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
+    return Threshold.apply(x, threshold=float(threshold), default_value=float(default_value))
+
+
+def sparsemax(x: Any, axis: int = -1) -> Tensor:
+    """Sparsemax: the Euclidean projection of `x` onto the probability simplex along `axis`.
+
+    Like softmax its outputs are >= 0 and sum to 1, but small inputs get exactly 0
+    (Martins & Astudillo, 2016).
+
+    Args:
+        x: input tensor or array-like (rank >= 1).
+        axis: the axis normalized.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Raises:
+        ValueError: `axis` is out of range.
+    """
+    data = _values(x)
+    if data.ndim == 0:
+        raise ValueError("sparsemax: x must have at least one dimension, received a scalar")
+    return Sparsemax.apply(x, axis=_check_axis("sparsemax", data.ndim, axis))

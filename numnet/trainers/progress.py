@@ -20,6 +20,8 @@ from typing import Any, Dict, Optional, TextIO
 
 import numpy as np
 
+from numnet.config.interactive_logging import is_interactive_logging_enabled
+
 __all__ = ["format_value", "format_logs", "is_interactive", "resolve_verbose", "Bar"]
 
 
@@ -39,7 +41,10 @@ def format_logs(logs: Optional[Dict[str, Any]]) -> str:
 
 
 def is_interactive(stream: Optional[TextIO] = None) -> bool:
-    """True when `stream` (default sys.stdout) is a terminal."""
+    """True when `stream` (default sys.stdout) is a terminal and interactive logging is enabled
+    (`numnet.config.disable_interactive_logging` turns the live bars off)."""
+    if not is_interactive_logging_enabled():
+        return False
     stream = sys.stdout if stream is None else stream
     try:
         return bool(stream.isatty())

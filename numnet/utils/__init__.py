@@ -6,12 +6,23 @@ base floor never imports the engine above it.
 """
 from typing import Any
 
+from numnet.utils.file_utils import get_file
 from numnet.utils.naming import clear_session
 from numnet.utils.numerical_utils import normalize, to_categorical
+from numnet.utils.progbar import Progbar
 from numnet.utils.py_dataset import PyDataset
 from numnet.utils.random import set_random_seed
+from numnet.utils.sequence_utils import pad_sequences
+from numnet.utils.serialization import (
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    register_serializable as register_keras_serializable,
+)
 
-__all__ = ["gradient_check", "set_random_seed", "clear_session", "to_categorical", "normalize", "PyDataset"]
+__all__ = ["gradient_check", "set_random_seed", "clear_session", "to_categorical", "normalize", "PyDataset",
+           "pad_sequences", "Progbar", "get_file", "register_keras_serializable", "custom_object_scope",
+           "get_custom_objects", "get_registered_name"]
 
 
 def __getattr__(name: str) -> Any:

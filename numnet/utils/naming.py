@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import collections
+import gc
 import re
 
 _counts: "collections.Counter[str]" = collections.Counter()
+_uids: "collections.Counter[str]" = collections.Counter()
 
 
 def to_snake_case(name: str) -> str:
@@ -21,6 +23,28 @@ def unique_name(prefix: str) -> str:
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
-def clear_session() -> None:
-    """Reset automatic naming, so the next Dense is called `dense` again (keras.utils.clear_session)."""
+def get_uid(prefix: str = "") -> int:
+    """A counter per `prefix`: 1 on the first call, then 2, 3, ... (keras.backend.get_uid).
+
+    Args:
+        prefix: the name the counter belongs to.
+
+    Returns:
+        The next value of the counter, reset by `clear_session`.
+    """
+    _uids[prefix] += 1
+    return _uids[prefix]
+
+
+def clear_session(free_memory: bool = True) -> None:
+    """Reset automatic naming, so the next Dense is called `dense` again (keras.utils.clear_session).
+
+    The global random generator is left alone, so `set_random_seed` keeps its effect.
+
+    Args:
+        free_memory: also run Python's garbage collector.
+    """
     _counts.clear()
+    _uids.clear()
+    if free_memory:
+        gc.collect()

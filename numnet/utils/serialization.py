@@ -83,13 +83,24 @@ def register_serializable(package: str = "Custom", name: Optional[str] = None) -
 
 
 def get_registered_name(obj: Any) -> str:
-    """The name `obj` is registered under, or its plain ``__name__`` when not registered."""
+    """The name `obj` is registered under, or its plain ``__name__`` when not registered.
+
+    Args:
+        obj: a class or function.
+
+    Returns:
+        ``"package>Name"`` for registered objects, else the object's name.
+    """
     return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
 
 @contextlib.contextmanager
 def custom_object_scope(custom_objects: Optional[Mapping[str, Any]]) -> Iterator[None]:
-    """Within this block, `deserialize` also resolves the names in `custom_objects`."""
+    """Within this block, `deserialize` also resolves the names in `custom_objects`.
+
+    Args:
+        custom_objects: name -> class or function (None adds nothing).
+    """
     previous = getattr(_scope, "objects", {})
     _scope.objects = {**previous, **(custom_objects or {})}
     try:
