@@ -27,9 +27,7 @@ def _valid_names() -> str:
     return ", ".join(sorted(k for k in _BUILTINS if k.lower() != "constraint"))
 
 
-def _uninterpretable(identifier: Any) -> ValueError:
-    return ValueError(f"Could not interpret constraint identifier {identifier!r}: expected one of "
-                      f"{_valid_names()}, a config dict or a callable f(weight) -> weight.")
+_uninterpretable = _ser.unknown_identifier("constraint", _valid_names, "a callable f(weight) -> weight")
 
 
 def serialize(constraint: Any) -> Any:

@@ -1,7 +1,7 @@
 """Weight constraints: projections applied to a weight after each optimizer update (keras.constraints)."""
 from __future__ import annotations
 
-from typing import Any, Dict, Sequence, Union
+from typing import Any, Callable, Dict, Sequence, Union
 
 import numpy as np
 
@@ -28,6 +28,14 @@ def _axis(axis: Any, owner: str) -> Any:
 def _norms(w: np.ndarray, axis: Any) -> np.ndarray:
     ax = tuple(axis) if isinstance(axis, list) else axis
     return np.sqrt(np.sum(np.square(w), axis=ax, keepdims=True))
+
+
+def _rescaled(w: Any, axis: Any, desired: Callable[[np.ndarray, type], np.ndarray]) -> Tensor:
+    """`w` with each vector along `axis` rescaled from its L2 norm to `desired(norms, scalar_type)`."""
+    arr = _array(w)
+    t = arr.dtype.type
+    norms = _norms(arr, axis)
+    return Tensor((arr * (desired(norms, t) / (t(epsilon()) + norms))).astype(arr.dtype, copy=False))
 
 
 class Constraint:
@@ -97,11 +105,7 @@ class MaxNorm(Constraint):
         Returns:
             A Tensor of `w`'s shape and dtype.
         """
-        arr = _array(w)
-        t = arr.dtype.type
-        norms = _norms(arr, self.axis)
-        desired = np.clip(norms, 0, t(self.max_value))
-        return Tensor((arr * (desired / (t(epsilon()) + norms))).astype(arr.dtype, copy=False))
+        return _rescaled(w, self.axis, lambda norms, t: np.clip(norms, 0, t(self.max_value)))
 
     def get_config(self) -> Dict[str, Any]:
         """``{"max_value": ..., "axis": ...}``.
@@ -144,11 +148,10 @@ class MinMaxNorm(Constraint):
         Returns:
             A Tensor of `w`'s shape and dtype.
         """
-        arr = _array(w)
-        t = arr.dtype.type
-        norms = _norms(arr, self.axis)
-        desired = t(self.rate) * np.clip(norms, t(self.min_value), t(self.max_value)) + t(1 - self.rate) * norms
-        return Tensor((arr * (desired / (t(epsilon()) + norms))).astype(arr.dtype, copy=False))
+        def desired(norms: np.ndarray, t: type) -> np.ndarray:
+            return t(self.rate) * np.clip(norms, t(self.min_value), t(self.max_value)) + t(1 - self.rate) * norms
+
+        return _rescaled(w, self.axis, desired)
 
     def get_config(self) -> Dict[str, Any]:
         """``{"min_value", "max_value", "rate", "axis"}``.

@@ -33,9 +33,7 @@ def _valid_names() -> str:
     return ", ".join(sorted(k for k in _BUILTINS if k[0].islower()))
 
 
-def _uninterpretable(identifier: Any) -> ValueError:
-    return ValueError(f"Could not interpret initializer identifier {identifier!r}: expected one of "
-                      f"{_valid_names()}, a config dict or a callable f(shape, dtype=None).")
+_uninterpretable = _ser.unknown_identifier("initializer", _valid_names, "a callable f(shape, dtype=None)")
 
 
 def serialize(initializer: Any) -> Any:

@@ -111,6 +111,18 @@ def _serialize(obj: Any) -> Any:
     return initializers.serialize(obj)
 
 
+def _beta_gamma_config(layer: Layer) -> Dict[str, Any]:
+    """The serialized initializers, regularizers and constraints of a layer's `beta` and `gamma`."""
+    return {
+        "beta_initializer": _serialize(layer.beta_initializer),
+        "gamma_initializer": _serialize(layer.gamma_initializer),
+        "beta_regularizer": regularizers.serialize(layer.beta_regularizer),
+        "gamma_regularizer": regularizers.serialize(layer.gamma_regularizer),
+        "beta_constraint": serialize_constraint(layer.beta_constraint),
+        "gamma_constraint": serialize_constraint(layer.gamma_constraint),
+    }
+
+
 class BatchNormalization(Layer):
     """Normalizes each feature with the batch statistics in training, moving averages in inference.
 
@@ -359,12 +371,7 @@ class LayerNormalization(Layer):
         config.update({
             "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": _serialize(self.beta_initializer),
-            "gamma_initializer": _serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": serialize_constraint(self.beta_constraint),
-            "gamma_constraint": serialize_constraint(self.gamma_constraint),
+            **_beta_gamma_config(self),
         })
         return config
 
@@ -473,12 +480,7 @@ class GroupNormalization(Layer):
         config.update({
             "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
             "scale": self.scale,
-            "beta_initializer": _serialize(self.beta_initializer),
-            "gamma_initializer": _serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": serialize_constraint(self.beta_constraint),
-            "gamma_constraint": serialize_constraint(self.gamma_constraint),
+            **_beta_gamma_config(self),
         })
         return config
 

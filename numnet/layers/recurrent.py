@@ -893,12 +893,20 @@ _CELL_ARGS = ("units", "activation", "recurrent_activation", "use_bias", "kernel
               "recurrent_initializer", "bias_initializer", "unit_forget_bias", "kernel_regularizer",
               "recurrent_regularizer", "bias_regularizer", "kernel_constraint", "recurrent_constraint",
               "bias_constraint", "dropout", "recurrent_dropout", "reset_after", "seed")
+# The arguments of SimpleRNN/LSTM/GRU that belong to the layer, not to its cell.
+_RNN_LAYER_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "activity_regularizer")
 
 
 class _CellRNN(RNN):
     """SimpleRNN/LSTM/GRU: an `RNN` that makes its own cell from the constructor arguments."""
 
     _cell_class: type = SimpleRNNCell
+
+    def _make_from_arguments(self, arguments: Dict[str, Any]) -> None:
+        """`_make` from a subclass constructor's `locals()`: the layer's own arguments
+        (`_RNN_LAYER_ARGS`) and `**kwargs` go to the layer, every other one to the cell."""
+        cell_kwargs = {k: v for k, v in arguments.items() if k not in _RNN_LAYER_ARGS + ("self", "kwargs")}
+        self._make(cell_kwargs, dict(arguments["kwargs"], **{k: arguments[k] for k in _RNN_LAYER_ARGS}))
 
     def _make(self, cell_kwargs: Dict[str, Any], kwargs: Dict[str, Any]) -> None:
         for name in ("implementation", "use_cudnn", "time_major"):
@@ -980,16 +988,7 @@ class SimpleRNN(_CellRNN):
                  recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
                  seed: Optional[int] = None, **kwargs: Any) -> None:
-        cell_kwargs = dict(units=units, activation=activation, use_bias=use_bias,
-                           kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                           bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                           recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                           kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                           bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                           seed=seed)
-        self._make(cell_kwargs, dict(kwargs, return_sequences=return_sequences, return_state=return_state,
-                                     go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                                     activity_regularizer=activity_regularizer))
+        self._make_from_arguments(locals())
 
 
 class LSTM(_CellRNN):
@@ -1040,17 +1039,7 @@ class LSTM(_CellRNN):
                  recurrent_dropout: float = 0.0, seed: Optional[int] = None, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, **kwargs: Any) -> None:
-        cell_kwargs = dict(units=units, activation=activation, recurrent_activation=recurrent_activation,
-                           use_bias=use_bias, kernel_initializer=kernel_initializer,
-                           recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                           unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
-                           recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                           kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                           bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                           seed=seed)
-        self._make(cell_kwargs, dict(kwargs, return_sequences=return_sequences, return_state=return_state,
-                                     go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                                     activity_regularizer=activity_regularizer))
+        self._make_from_arguments(locals())
 
 
 class GRU(_CellRNN):
@@ -1101,16 +1090,7 @@ class GRU(_CellRNN):
                  seed: Optional[int] = None, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
                  reset_after: bool = True, **kwargs: Any) -> None:
-        cell_kwargs = dict(units=units, activation=activation, recurrent_activation=recurrent_activation,
-                           use_bias=use_bias, kernel_initializer=kernel_initializer,
-                           recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                           kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                           bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                           recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-                           dropout=dropout, recurrent_dropout=recurrent_dropout, reset_after=reset_after, seed=seed)
-        self._make(cell_kwargs, dict(kwargs, return_sequences=return_sequences, return_state=return_state,
-                                     go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                                     activity_regularizer=activity_regularizer))
+        self._make_from_arguments(locals())
 
 
 # ----- Bidirectional -------------------------------------------------------------------------------

@@ -23,9 +23,7 @@ def _valid_names() -> str:
     return ", ".join(sorted(k for k in _BUILTINS if k != "regularizer" and k != "Regularizer"))
 
 
-def _uninterpretable(identifier: Any) -> ValueError:
-    return ValueError(f"Could not interpret regularizer identifier {identifier!r}: expected one of "
-                      f"{_valid_names()}, a config dict or a callable f(weight) -> scalar.")
+_uninterpretable = _ser.unknown_identifier("regularizer", _valid_names, "a callable f(weight) -> scalar")
 
 
 def serialize(regularizer: Any) -> Any:

@@ -228,6 +228,24 @@ def deserialize_by_name(config: Any, builtins: Mapping[str, Any], custom_objects
     return obj() if isinstance(obj, type) else obj
 
 
+def unknown_identifier(kind: str, valid_names: Callable[[], str], expected: str) -> Callable[[Any], ValueError]:
+    """The `unknown` error builder for `get_object` of a kind whose message lists its valid names.
+
+    Args:
+        kind: what is being resolved ("constraint", ...).
+        valid_names: returns the names to list.
+        expected: what else `get` accepts besides a name or a config dict ("a callable ...").
+
+    Returns:
+        A function of the identifier that builds the `ValueError`.
+    """
+    def error(identifier: Any) -> ValueError:
+        return ValueError(f"Could not interpret {kind} identifier {identifier!r}: expected one of "
+                          f"{valid_names()}, a config dict or {expected}.")
+
+    return error
+
+
 def get_object(identifier: Any, builtins: Mapping[str, Any], kind: str,
                deserialize_config: Callable[[Any], Any], unknown: Callable[[Any], Exception],
                base: Optional[type] = None) -> Any:
