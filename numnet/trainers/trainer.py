@@ -7,8 +7,9 @@ list/dict of Tensors, `trainable_weights`, `weights`, `losses` (regularization p
 """
 from __future__ import annotations
 
+import functools
 import warnings
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from numnet.trainers.data_adapters import (
     train_validation_split, unpack_x_y_sample_weight,
 )
 from numnet.trainers.progress import resolve_verbose
+from numnet.utils.denormals import flush_denormals
 
 __all__ = ["Trainer"]
 
@@ -69,6 +71,17 @@ def _batch_size_of(x: Any) -> int:
             return int(np.shape(getattr(leaf, "data", leaf))[0])
     return 1
 
+
+
+def _flushing_denormals(method: Callable) -> Callable:
+    """Run a training/inference entry point with denormals flushed to zero (see numnet.utils.denormals)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with flush_denormals():
+            return method(*args, **kwargs)
+
+    return wrapper
 
 class Trainer:
     """Training methods of `numnet.Model` (a mixin; see Model for the rest).
@@ -442,6 +455,7 @@ class Trainer:
         return getattr(type(self), name) is not getattr(Trainer, name)
 
     # ----- fit --------------------------------------------------------------------------------
+    @_flushing_denormals
     def fit(self, x: Any = None, y: Any = None, batch_size: Optional[int] = None, epochs: int = 1,
             verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
             validation_data: Any = None, shuffle: Any = True, class_weight: Optional[Dict[int, float]] = None,
@@ -602,6 +616,7 @@ class Trainer:
         callbacks.on_test_end(result)
         return result
 
+    @_flushing_denormals
     def evaluate(self, x: Any = None, y: Any = None, batch_size: Optional[int] = None, verbose: Any = "auto",
                  sample_weight: Any = None, steps: Optional[int] = None, callbacks: Any = None,
                  return_dict: bool = False, **kwargs: Any) -> Any:
@@ -647,6 +662,7 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # ----- predict ----------------------------------------------------------------------------
+    @_flushing_denormals
     def predict(self, x: Any, batch_size: Optional[int] = None, verbose: Any = "auto", steps: Optional[int] = None,
                 callbacks: Any = None) -> Any:
         """Run the model on inputs in batches under `no_grad` and return NumPy outputs.
@@ -693,6 +709,7 @@ class Trainer:
                                    class_weight=class_weight)
         return adapter.x, adapter.y, adapter.sample_weight
 
+    @_flushing_denormals
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
         """One optimisation step on one batch.
@@ -716,6 +733,7 @@ class Trainer:
         logs = {k: compile_utils._to_float(v) for k, v in logs.items()}
         return logs if return_dict else self._flatten_logs(logs)
 
+    @_flushing_denormals
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss and metrics on one batch (no update); as in Keras 3 the metrics are reset first."""
         self._assert_compiled("test_on_batch")
@@ -731,6 +749,7 @@ class Trainer:
         logs = {k: compile_utils._to_float(v) for k, v in logs.items()}
         return logs if return_dict else self._flatten_logs(logs)
 
+    @_flushing_denormals
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs on one batch, as NumPy arrays (no graph recorded)."""
         with no_grad():
