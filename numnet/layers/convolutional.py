@@ -207,14 +207,13 @@ class Conv1D(BaseConv):
         groups: split the input channels into this many groups, each with filters/groups outputs.
         activation: activation name or callable (None: linear).
         use_bias: add a bias per filter.
-        kernel_initializer: initializers of the `(k, in/groups, filters)`
-        bias_initializer: initializers of the `(k, in/groups, filters)`
-            kernel and `(filters,)` bias.
-        kernel_regularizer: penalties.
-        bias_regularizer: penalties.
-        activity_regularizer: penalties.
-        kernel_constraint: callables applied after each update.
-        bias_constraint: callables applied after each update.
+        kernel_initializer: initializer of the `(k, in/groups, filters)` kernel.
+        bias_initializer: initializer of the `(filters,)` bias.
+        kernel_regularizer: penalty on the kernel.
+        bias_regularizer: penalty on the bias.
+        activity_regularizer: penalty on the output.
+        kernel_constraint: applied to the kernel after each update.
+        bias_constraint: applied to the bias after each update.
         **kwargs: base `Layer` arguments.
 
     Raises:
@@ -238,14 +237,13 @@ class Conv2D(BaseConv):
         groups: split the input channels into this many groups, each with filters/groups outputs.
         activation: activation name or callable (None: linear).
         use_bias: add a bias per filter.
-        kernel_initializer: initializers of the `(kh, kw, in/groups, filters)`
-        bias_initializer: initializers of the `(kh, kw, in/groups, filters)`
-            kernel and `(filters,)` bias.
-        kernel_regularizer: penalties.
-        bias_regularizer: penalties.
-        activity_regularizer: penalties.
-        kernel_constraint: callables applied after each update.
-        bias_constraint: callables applied after each update.
+        kernel_initializer: initializer of the `(kh, kw, in/groups, filters)` kernel.
+        bias_initializer: initializer of the `(filters,)` bias.
+        kernel_regularizer: penalty on the kernel.
+        bias_regularizer: penalty on the bias.
+        activity_regularizer: penalty on the output.
+        kernel_constraint: applied to the kernel after each update.
+        bias_constraint: applied to the bias after each update.
         **kwargs: base `Layer` arguments.
 
     Raises:

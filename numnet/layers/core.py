@@ -67,11 +67,11 @@ class Dense(Layer):
         use_bias: whether to add a bias vector.
         kernel_initializer: initializer of the `(input_dim, units)` kernel.
         bias_initializer: initializer of the `(units,)` bias.
-        kernel_regularizer: penalties on the weights.
-        bias_regularizer: penalties on the weights.
+        kernel_regularizer: penalty on the kernel.
+        bias_regularizer: penalty on the bias.
         activity_regularizer: penalty on the output.
-        kernel_constraint: callables applied after each update.
-        bias_constraint: callables applied after each update.
+        kernel_constraint: applied to the kernel after each update.
+        bias_constraint: applied to the bias after each update.
         **kwargs: base `Layer` arguments (name, dtype, trainable, input_shape, ...).
 
     Raises:

@@ -93,8 +93,8 @@ class Adam(AdaptiveMomentOptimizer):
 
     Args:
         learning_rate: float >= 0 or a schedule (default 0.001).
-        beta_1: moment decay rates in [0, 1) (defaults 0.9, 0.999).
-        beta_2: moment decay rates in [0, 1) (defaults 0.9, 0.999).
+        beta_1: decay rate of the first moment, in [0, 1) (default 0.9).
+        beta_2: decay rate of the second moment, in [0, 1) (default 0.999).
         epsilon: added to the denominator (default 1e-7).
         amsgrad: use the AMSGrad variant.
         **kwargs: the common optimizer arguments (see `Optimizer`).

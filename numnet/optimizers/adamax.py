@@ -16,9 +16,9 @@ class Adamax(AdaptiveMomentOptimizer):
 
     Args:
         learning_rate: float >= 0 or a schedule (default 0.001).
-        beta_1: decay rates in [0, 1) (defaults 0.9, 0.999).
-        beta_2: decay rates in [0, 1) (defaults 0.9, 0.999).
-        epsilon: (default 1e-7).
+        beta_1: decay rate of the first moment, in [0, 1) (default 0.9).
+        beta_2: decay rate of the exponentially weighted infinity norm, in [0, 1) (default 0.999).
+        epsilon: added to the denominator (default 1e-7).
         **kwargs: the common optimizer arguments (see `Optimizer`).
     """
 

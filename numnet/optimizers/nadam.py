@@ -21,9 +21,9 @@ class Nadam(AdaptiveMomentOptimizer):
 
     Args:
         learning_rate: float >= 0 or a schedule (default 0.001).
-        beta_1: as `Adam` (defaults 0.9, 0.999, 1e-7).
-        beta_2: as `Adam` (defaults 0.9, 0.999, 1e-7).
-        epsilon: as `Adam` (defaults 0.9, 0.999, 1e-7).
+        beta_1: as in `Adam` (default 0.9).
+        beta_2: as in `Adam` (default 0.999).
+        epsilon: as in `Adam` (default 1e-7).
         **kwargs: the common optimizer arguments (see `Optimizer`).
     """
 
