@@ -97,7 +97,7 @@ def main() -> None:
     if not args.skip_scaling:
         for width in widths:
             for batch in batches:
-                res = measure("scale", frameworks, 1 if not args.quick else 1, args.threads, **common,
+                res = measure("scale", frameworks, 1, args.threads, **common,  # one round per scaling point
                               samples=sizes["scale"], width=width, batch=batch)
                 entry = {"width": width, "batch": batch}
                 for f in res:

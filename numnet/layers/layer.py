@@ -69,12 +69,12 @@ class Layer:
     def __new__(cls, *args: Any, **kwargs: Any) -> "Layer":
         instance = super().__new__(cls)
         try:
-            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-            params = dict(bound.arguments)
+            signature = inspect.signature(cls.__init__)
+            params = dict(signature.bind(None, *args, **kwargs).arguments)
             params.pop(next(iter(params)), None)  # self
-            extra = params.pop("kwargs", None) if "kwargs" in inspect.signature(cls.__init__).parameters else None
-            if extra:
-                params.update(extra)
+            for p in signature.parameters.values():
+                if p.kind is p.VAR_KEYWORD:
+                    params.update(params.pop(p.name, None) or {})
             instance._auto_config = params if _json_safe(params) else None
         except TypeError:
             instance._auto_config = None
