@@ -1,5 +1,8 @@
-"""The extra keras.ops math (numnet.ops.math_extra) and logic ops (numnet.ops.logic): forward
-values against NumPy, float64 gradient checks, float32 kept end to end, and clear errors."""
+"""The extra keras.ops math and logic ops: forward values against NumPy, float64 gradient checks,
+float32 kept end to end, and clear errors. They live in numnet.ops.transcendental, sorting,
+cumulative, diagonals, norms, scatters, normalization and logic, plus mod/floor_divide
+(arithmetic), select (elementwise), slice/slice_update (indexing), kron/cross (linalg),
+linspace/meshgrid (core) and roll/multi_hot (shape)."""
 import math
 
 import numpy as np

@@ -15,5 +15,11 @@ from numnet.ops.nn import *  # noqa: F401,F403
 from numnet.ops.conv import *  # noqa: F401,F403
 from numnet.ops.conv_transpose import *  # noqa: F401,F403
 from numnet.ops.pooling import *  # noqa: F401,F403
-from numnet.ops.math_extra import *  # noqa: F401,F403
+from numnet.ops.transcendental import *  # noqa: F401,F403
+from numnet.ops.sorting import *  # noqa: F401,F403
+from numnet.ops.cumulative import *  # noqa: F401,F403
+from numnet.ops.diagonals import *  # noqa: F401,F403
+from numnet.ops.norms import *  # noqa: F401,F403
+from numnet.ops.scatters import *  # noqa: F401,F403
+from numnet.ops.normalization import *  # noqa: F401,F403
 from numnet.ops.logic import *  # noqa: F401,F403

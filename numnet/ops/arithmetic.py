@@ -1,14 +1,20 @@
-"""Arithmetic with NumPy broadcasting: add, subtract, multiply, divide, power, negative."""
+"""Arithmetic with NumPy broadcasting: add, subtract, multiply, divide, power, negative, mod,
+floor_divide.
+
+A Python number takes the dtype of the tensor operand (`x * 2.0` keeps float16). `mod` uses NumPy's
+subgradient (d/dx1 = 1, d/dx2 = -floor(x1 / x2)); `floor_divide` is a constant (no gradient).
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Tuple
 
 import numpy as np
 
 from numnet.autograd.function import Function, unbroadcast
-from numnet.autograd.tensor import DEFAULT_FLOAT, Tensor
+from numnet.autograd.tensor import DEFAULT_FLOAT, Tensor, as_tensor
+from numnet.ops._op_utils import _constant
 
-__all__ = ["add", "subtract", "multiply", "divide", "true_divide", "power", "negative"]
+__all__ = ["add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "mod", "floor_divide"]
 
 
 def _broadcast_shape(op: str, a: np.ndarray, b: np.ndarray) -> None:
@@ -217,3 +223,66 @@ def negative(x: Any) -> Tensor:
         A Tensor of `x`'s shape.
     """
     return Negative.apply(x)
+
+
+def _binary_operands(op: str, x1: Any, x2: Any) -> Tuple[Any, Any]:
+    """The operands of a binary op, checked to broadcast (a Python number does not upcast)."""
+    if not isinstance(x1, Tensor) and not isinstance(x2, Tensor):
+        x1 = as_tensor(x1)
+    a, b = _scalar_safe(x1, x2)
+    sa, sb = np.shape(getattr(a, "data", a)), np.shape(getattr(b, "data", b))
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {sa} and {sb} cannot be broadcast together") from None
+    return a, b
+
+
+class Mod(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.mod(a, b)
+
+    def backward(self, grad):
+        ga = unbroadcast(grad, self.a.shape) if self.needs_input_grad[0] else None
+        gb = None
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = unbroadcast(-grad * np.floor_divide(self.a, self.b), self.b.shape)
+        return ga, gb
+
+
+def mod(x1: Any, x2: Any) -> Tensor:
+    """Elementwise remainder of floor division; the result has the sign of `x2` (as `np.mod`).
+
+    Args:
+        x1: dividend.
+        x2: divisor, broadcast against `x1`.
+
+    Returns:
+        A Tensor of the promoted dtype (Python numbers do not upcast a tensor).
+
+    Raises:
+        ValueError: the shapes do not broadcast.
+    """
+    return Mod.apply(*_binary_operands("mod", x1, x2))
+
+
+def floor_divide(x1: Any, x2: Any) -> Tensor:
+    """Elementwise `x1 // x2` (floor of the quotient); not differentiable.
+
+    Args:
+        x1: dividend.
+        x2: divisor, broadcast against `x1`.
+
+    Returns:
+        A Tensor of the promoted dtype (a constant: no gradient).
+
+    Raises:
+        ValueError: the shapes do not broadcast.
+    """
+    a, b = _binary_operands("floor_divide", x1, x2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.floor_divide(getattr(a, "data", a), getattr(b, "data", b))
+    return _constant(out)

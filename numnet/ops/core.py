@@ -1,5 +1,6 @@
 """Conversion and creation ops named as in `keras.ops`: convert_to_tensor, convert_to_numpy,
-stop_gradient, zeros, ones, full, zeros_like, ones_like, full_like, arange, eye.
+stop_gradient, zeros, ones, full, zeros_like, ones_like, full_like, arange, eye, linspace,
+meshgrid.
 
 Created values default to float32 (Keras's floatx); `arange` of integers gives int32, as in Keras.
 """
@@ -9,11 +10,13 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from numnet.autograd.tensor import Tensor
+from numnet.autograd.tensor import DEFAULT_FLOAT, Tensor, as_tensor
+from numnet.ops._op_utils import _constant, _int
+from numnet.ops.shape import broadcast_to, ravel, reshape
 
 __all__ = [
     "convert_to_tensor", "convert_to_numpy", "stop_gradient", "zeros", "ones", "full", "zeros_like",
-    "ones_like", "full_like", "arange", "eye",
+    "ones_like", "full_like", "arange", "eye", "linspace", "meshgrid",
 ]
 
 Shape = Union[int, Sequence[int]]
@@ -213,3 +216,68 @@ def eye(N: int, M: Optional[int] = None, k: int = 0, dtype: Any = None) -> Tenso
         An `(N, M)` Tensor.
     """
     return Tensor(np.eye(N, M, k, dtype=_dtype(dtype)))
+
+
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: Any = None, axis: int = 0) -> Any:
+    """`num` evenly spaced values from `start` to `stop` (not differentiable).
+
+    Args:
+        start: the first value (a number or an array, broadcast against `stop`).
+        stop: the last value (included when `endpoint`).
+        num: how many values, >= 0.
+        endpoint: include `stop`.
+        retstep: also return the spacing.
+        dtype: output dtype (default float32; an integer dtype floors the values).
+        axis: where the new axis goes when `start`/`stop` are arrays.
+
+    Returns:
+        A Tensor, or `(samples, step)` when `retstep`.
+
+    Raises:
+        ValueError: `num` is negative.
+    """
+    num = _int("linspace", "num", num)
+    if num < 0:
+        raise ValueError(f"linspace: num must be non-negative, got {num}")
+    s = np.asarray(getattr(start, "data", start), dtype=np.float64)
+    e = np.asarray(getattr(stop, "data", stop), dtype=np.float64)
+    out, step = np.linspace(s, e, num, endpoint=endpoint, retstep=True, axis=axis)
+    target = np.dtype(dtype or DEFAULT_FLOAT)
+    if target.kind in "iu":
+        out = np.floor(out)
+    samples = _constant(out.astype(target))
+    if retstep:
+        return samples, _constant(np.asarray(step, dtype=target if target.kind == "f" else DEFAULT_FLOAT))
+    return samples
+
+
+def meshgrid(*x: Any, indexing: str = "xy") -> list:
+    """Coordinate grids from 1-D coordinate vectors (differentiable in each vector).
+
+    Args:
+        *x: 1-D tensors of coordinates (higher ranks are flattened, as NumPy does).
+        indexing: "xy" (Cartesian: the first two output axes swapped) or "ij" (matrix).
+
+    Returns:
+        A list of Tensors, one per input, all of the grid's shape.
+
+    Raises:
+        ValueError: `indexing` is not "xy" or "ij".
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    vecs = [ravel(as_tensor(v)) for v in x]
+    sizes = [v.shape[0] for v in vecs]
+    n = len(vecs)
+    if indexing == "xy" and n >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, v in enumerate(vecs):
+        pos = i
+        if indexing == "xy" and n >= 2 and i < 2:
+            pos = 1 - i
+        shape = [1] * n
+        shape[pos] = v.shape[0]
+        out.append(broadcast_to(reshape(v, tuple(shape)), tuple(sizes)))
+    return out

@@ -1,4 +1,4 @@
-"""Elementwise math and activations: exp, log, tanh, sigmoid, relu, gelu, where, clip, ...
+"""Elementwise math and activations: exp, log, tanh, sigmoid, relu, gelu, where, select, clip, ...
 
 Conventions shared by every op here:
 
@@ -13,17 +13,19 @@ Conventions shared by every op here:
 from __future__ import annotations
 
 import math
-from typing import Any, List
+from typing import Any, List, Sequence
 
 import numpy as np
 
 from numnet.autograd.function import Function, unbroadcast
-from numnet.autograd.tensor import DEFAULT_FLOAT, Tensor
+from numnet.autograd.tensor import Tensor, as_tensor
+from numnet.ops._op_utils import _float
 from numnet.ops.arithmetic import _scalar_safe
+from numnet.ops.shape import broadcast_to
 
 __all__ = [
     "exp", "log", "sqrt", "abs", "absolute", "square", "clip", "maximum", "minimum", "where",
-    "sign", "tanh", "sigmoid", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "softplus",
+    "select", "sign", "tanh", "sigmoid", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "softplus",
     "softsign", "silu", "swish", "log_sigmoid", "hard_sigmoid", "hard_silu", "hard_swish",
     "log1p", "expm1", "reciprocal", "floor", "ceil", "round", "sin", "cos", "erf",
     "celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "squareplus", "sparse_plus",
@@ -37,11 +39,6 @@ _GELU_COEF = 0.044715
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-def _float(a: np.ndarray) -> np.ndarray:
-    """`a` itself when floating point, else converted to float32."""
-    return a if a.dtype.kind == "f" else a.astype(DEFAULT_FLOAT)
 
 
 def _values(x: Any) -> np.ndarray:
@@ -786,6 +783,34 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
         x1, x2 = Tensor(x1), Tensor(x2)
     x1, x2 = _scalar_safe(x1, x2)
     return Where.apply(x1, x2, condition=cond)
+
+
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Tensor:
+    """Pick from `choicelist[i]` where `condlist[i]` is the first true condition, else `default`.
+
+    Args:
+        condlist: boolean tensors (broadcast together with the choices).
+        choicelist: tensors to choose from, as many as `condlist`.
+        default: the value where no condition holds.
+
+    Returns:
+        A Tensor of the broadcast shape (differentiable in the choices and `default`).
+
+    Raises:
+        ValueError: the two lists differ in length or are empty.
+    """
+    if not isinstance(condlist, (list, tuple)) or not isinstance(choicelist, (list, tuple)):
+        raise TypeError("select: condlist and choicelist must be lists of tensors")
+    if len(condlist) != len(choicelist) or not condlist:
+        raise ValueError(f"select: condlist ({len(condlist)} items) and choicelist ({len(choicelist)} "
+                         "items) must have the same non-zero length")
+    choices = [as_tensor(c) for c in choicelist]
+    conds = [np.asarray(getattr(c, "data", c), dtype=bool) for c in condlist]
+    shape = np.broadcast_shapes(*[c.shape for c in conds], *[c.shape for c in choices])
+    out = default
+    for cond, choice in zip(reversed(conds), reversed(choices)):
+        out = where(cond, choice, out)
+    return out if out.shape == shape else broadcast_to(out, shape)
 
 
 def sign(x: Any) -> Tensor:

@@ -1,14 +1,19 @@
-"""Linear algebra: matmul (batched, broadcasting), dot, tensordot, einsum, outer."""
+"""Linear algebra: matmul (batched, broadcasting), dot, tensordot, einsum, and the outer,
+Kronecker and cross products."""
 from __future__ import annotations
 
-from typing import Any, List, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from numnet.autograd.function import Function, unbroadcast
 from numnet.autograd.tensor import Tensor, as_tensor
+from numnet.ops._op_utils import _one_axis
+from numnet.ops.arithmetic import _scalar_safe, multiply, subtract
+from numnet.ops.indexing import get_item
+from numnet.ops.shape import broadcast_to, moveaxis, reshape, stack
 
-__all__ = ["matmul", "dot", "tensordot", "einsum", "outer"]
+__all__ = ["matmul", "dot", "tensordot", "einsum", "outer", "kron", "cross"]
 
 
 def _check_matmul(a: np.ndarray, b: np.ndarray) -> None:
@@ -188,9 +193,82 @@ def outer(x1: Any, x2: Any) -> Tensor:
     Returns:
         A Tensor: the product, in the inputs' (promoted) dtype.
     """
-    from numnet.ops.shape import reshape
-
     return MatMul.apply(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
+
+
+# ----- kron / cross ----------------------------------------------------------------------
+def kron(x1: Any, x2: Any) -> Tensor:
+    """Kronecker product of two tensors (the lower-rank one gets leading axes of length 1).
+
+    Args:
+        x1: first tensor.
+        x2: second tensor.
+
+    Returns:
+        A Tensor whose axis i has length `x1.shape[i] * x2.shape[i]`.
+    """
+    a, b = as_tensor(x1), as_tensor(x2)
+    nd = max(a.ndim, b.ndim)
+    sa, sb = (1,) * (nd - a.ndim) + a.shape, (1,) * (nd - b.ndim) + b.shape
+    a = reshape(a, tuple(v for s in sa for v in (s, 1)))
+    b = reshape(b, tuple(v for s in sb for v in (1, s)))
+    a, b = _scalar_safe(a, b)
+    return reshape(multiply(a, b), tuple(p * q for p, q in zip(sa, sb)))
+
+
+def cross(x1: Any, x2: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Optional[int] = None) -> Tensor:
+    """Cross product of vectors of length 2 or 3 (NumPy's `cross`).
+
+    Two 2-vectors give the z component only (a scalar per pair); a 2-vector is otherwise
+    taken as a 3-vector with z = 0.
+
+    Args:
+        x1: first vectors, along `axisa`.
+        x2: second vectors, along `axisb`; the other axes broadcast against `x1`'s.
+        axisa: the vector axis of `x1`.
+        axisb: the vector axis of `x2`.
+        axisc: the vector axis of the result.
+        axis: if given, overrides `axisa`, `axisb` and `axisc`.
+
+    Returns:
+        A Tensor of cross products.
+
+    Raises:
+        ValueError: a vector axis does not have length 2 or 3.
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = as_tensor(x1), as_tensor(x2)
+    a = moveaxis(a, _one_axis("cross", axisa, a.shape), -1)
+    b = moveaxis(b, _one_axis("cross", axisb, b.shape), -1)
+    for name, v in (("x1", a), ("x2", b)):
+        if v.shape[-1] not in (2, 3):
+            raise ValueError(f"cross: the vector axis of {name} must have length 2 or 3, got {v.shape[-1]} "
+                             f"(shape {v.shape})")
+
+    def comp(v: Tensor, i: int) -> Any:
+        return get_item(v, (Ellipsis, i)) if i < v.shape[-1] else None
+
+    a0, a1, a2 = comp(a, 0), comp(a, 1), comp(a, 2)
+    b0, b1, b2 = comp(b, 0), comp(b, 1), comp(b, 2)
+    z = subtract(multiply(a0, b1), multiply(a1, b0))
+    if a2 is None and b2 is None:
+        return z
+    if a2 is None:
+        x, y = multiply(a1, b2), _negative_mul(a0, b2)
+    elif b2 is None:
+        x, y = _negative_mul(a2, b1), multiply(a2, b0)
+    else:
+        x = subtract(multiply(a1, b2), multiply(a2, b1))
+        y = subtract(multiply(a2, b0), multiply(a0, b2))
+    full = np.broadcast_shapes(x.shape, y.shape, z.shape)
+    out = stack([broadcast_to(v, full) for v in (x, y, z)], axis=-1)
+    return moveaxis(out, -1, _one_axis("cross", axisc, out.shape))
+
+
+def _negative_mul(u: Tensor, v: Tensor) -> Tensor:
+    """-(u * v)."""
+    return subtract(np.zeros((), dtype=np.result_type(u.dtype, v.dtype)), multiply(u, v))
 
 
 # ----- einsum ----------------------------------------------------------------------------

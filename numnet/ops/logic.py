@@ -10,7 +10,7 @@ from typing import Any, Optional, Tuple, Union
 import numpy as np
 
 from numnet.autograd.tensor import Tensor, as_tensor
-from numnet.ops.reduction import normalize_axis
+from numnet.ops._op_utils import _constant, normalize_axis
 
 __all__ = [
     "logical_and", "logical_or", "logical_not", "logical_xor", "isnan", "isinf", "isfinite",
@@ -20,10 +20,6 @@ __all__ = [
 
 def _values(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else as_tensor(x).data
-
-
-def _constant(data: Any) -> Tensor:
-    return Tensor._from_op(np.asarray(data), None)
 
 
 def _binary(op: str, ufunc: np.ufunc, x1: Any, x2: Any) -> Tensor:

@@ -15,39 +15,15 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from numnet.autograd.function import Function
-from numnet.autograd.tensor import DEFAULT_FLOAT, Tensor
+from numnet.autograd.tensor import Tensor
+from numnet.ops._op_utils import _float, normalize_axis
 
 __all__ = [
     "sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "prod",
-    "argmax", "argmin", "all", "any", "cumsum",
+    "argmax", "argmin", "all", "any",
 ]
 
 Axis = Optional[Any]
-
-
-def normalize_axis(op: str, axis: Any, shape: Tuple[int, ...]) -> Optional[Tuple[int, ...]]:
-    """Return `axis` as a sorted tuple of non-negative ints (None stays None).
-
-    Raises:
-        TypeError: an axis is not an int.
-        ValueError: an axis is out of range for `shape`, or repeated.
-    """
-    if axis is None:
-        return None
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    ndim = len(shape)
-    out = []
-    for a in axes:
-        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < ndim:
-            raise ValueError(
-                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} (shape {shape})"
-            )
-        out.append(int(a) % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated axis in {axis!r} (shape {shape})")
-    return tuple(sorted(out))
 
 
 def _values(x: Any) -> np.ndarray:
@@ -68,10 +44,6 @@ def _keep(grad: np.ndarray, shape: Tuple[int, ...], axes: Optional[Tuple[int, ..
     if axes is None:
         return grad.reshape((1,) * len(shape))
     return np.expand_dims(grad, axes)
-
-
-def _float(a: np.ndarray) -> np.ndarray:
-    return a if a.dtype.kind == "f" else a.astype(DEFAULT_FLOAT)
 
 
 class Sum(Function):
@@ -186,19 +158,6 @@ class Prod(Function):
         others *= g
         inverse = np.argsort(kept + list(axes))
         return (np.transpose(others.reshape(moved.shape), inverse),)
-
-
-class CumSum(Function):
-    def forward(self, x, axis):
-        self.shape, self.axis = x.shape, axis
-        return np.cumsum(x, axis=axis)
-
-    def backward(self, grad):
-        if self.axis is None:
-            g = np.cumsum(grad[::-1])[::-1]
-            return (g.reshape(self.shape),)
-        g = np.flip(np.cumsum(np.flip(grad, self.axis), axis=self.axis), self.axis)
-        return (g,)
 
 
 # ----- public functions ------------------------------------------------------------------
@@ -334,23 +293,6 @@ def prod(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -
     """
     axes = normalize_axis("prod", axis, _values(x).shape)
     return Prod.apply(x, axes=axes, keepdims=bool(keepdims), dtype=dtype)
-
-
-def cumsum(x: Any, axis: Optional[int] = None, dtype: Any = None) -> Tensor:
-    """Cumulative sum along `axis` (of the flattened tensor when None).
-
-    Args:
-        x: input tensor or array-like.
-        axis: int, or None to work on the flattened tensor.
-        dtype: accumulator and output dtype (default: `x`'s dtype).
-
-    Returns:
-        A Tensor.
-    """
-    data = _values(x)
-    axes = normalize_axis("cumsum", axis, data.shape)
-    out = CumSum.apply(x, axis=None if axes is None else axes[0])
-    return out if dtype is None else out.astype(dtype)
 
 
 def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool) -> Tensor:

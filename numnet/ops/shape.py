@@ -1,7 +1,8 @@
-"""Shape and gathering ops: reshape, transpose, concatenate, stack, split, pad, take, tile, ...
+"""Shape and gathering ops: reshape, transpose, concatenate, stack, split, pad, take, tile, roll, ...
 
-Gathers (`take`, `take_along_axis`, `repeat` with per-element counts) scatter-add their
-gradient, so an index used several times accumulates. `one_hot` is not differentiable.
+Gathers (`take`, `take_along_axis`, `repeat` with per-element counts, `roll`) scatter-add
+their gradient, so an index used several times accumulates. `one_hot` and `multi_hot` are
+not differentiable.
 """
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import numpy as np
 
 from numnet.autograd.function import Function, unbroadcast
 from numnet.autograd.tensor import DEFAULT_FLOAT, Tensor, as_tensor
+from numnet.ops._op_utils import _constant, _int, _one_axis, normalize_axis
 from numnet.ops.indexing import get_item
-from numnet.ops.reduction import normalize_axis
 
 __all__ = [
     "reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "split", "pad",
     "ravel", "flatten", "broadcast_to", "take", "take_along_axis", "one_hot", "tile", "repeat",
-    "swapaxes", "moveaxis", "flip",
+    "swapaxes", "moveaxis", "flip", "roll", "multi_hot",
 ]
 
 _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
@@ -46,12 +47,6 @@ def _new_axis(op: str, axis: Any, out_rank: int, shape: Tuple[int, ...]) -> Tupl
             f"{op}: axis {axis!r} is out of range for a result of rank {out_rank} "
             f"(input shape {shape})"
         ) from None
-
-
-def _axis(op: str, axis: Any, shape: Tuple[int, ...]) -> int:
-    if isinstance(axis, (tuple, list)):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
-    return normalize_axis(op, axis, shape)[0]
 
 
 # ----- views and re-layouts --------------------------------------------------------------
@@ -145,7 +140,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
         A Tensor.
     """
     shape = _values(x).shape
-    a, b = _axis("swapaxes", axis1, shape), _axis("swapaxes", axis2, shape)
+    a, b = _one_axis("swapaxes", axis1, shape), _one_axis("swapaxes", axis2, shape)
     perm = list(range(len(shape)))
     perm[a], perm[b] = perm[b], perm[a]
     return Transpose.apply(x, axes=tuple(perm))
@@ -167,8 +162,8 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
     dst = destination if isinstance(destination, (tuple, list)) else [destination]
     if len(src) != len(dst):
         raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} differ in length")
-    src = [_axis("moveaxis", a, shape) for a in src]
-    dst = [_axis("moveaxis", a, shape) for a in dst]
+    src = [_one_axis("moveaxis", a, shape) for a in src]
+    dst = [_one_axis("moveaxis", a, shape) for a in dst]
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise ValueError(f"moveaxis: repeated axis in {source!r} or {destination!r}")
     perm = [a for a in range(len(shape)) if a not in src]
@@ -273,6 +268,43 @@ def flip(x: Any, axis: Any = None) -> Tensor:
     return Flip.apply(x, axes=normalize_axis("flip", axis, _values(x).shape))
 
 
+def roll(x: Any, shift: Any, axis: Any = None) -> Tensor:
+    """Shift elements along `axis` cyclically (of the flattened tensor when None).
+
+    Args:
+        x: input tensor.
+        shift: int, or a tuple of ints matched with the tuple `axis`.
+        axis: int, tuple of ints, or None.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Raises:
+        ValueError: `shift` and `axis` have different lengths, or an axis is out of range.
+    """
+    t = as_tensor(x)
+    if axis is None:
+        flat = ravel(t)
+        n = flat.shape[0]
+        s = int(np.sum(shift)) if n else 0
+        return reshape(take(flat, (np.arange(n) - s) % max(n, 1), axis=0), t.shape)
+    shifts = tuple(shift) if isinstance(shift, (tuple, list)) else (shift,)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if len(shifts) == 1 and len(axes) > 1:
+        shifts = shifts * len(axes)
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shift {shift!r} and axis {axis!r} must have the same length")
+    total = {}
+    for s, a in zip(shifts, axes):
+        ax = _one_axis("roll", a, t.shape)
+        total[ax] = total.get(ax, 0) + _int("roll", "shift", s)
+    for ax, s in total.items():
+        n = t.shape[ax]
+        if n:
+            t = take(t, (np.arange(n) - s) % n, axis=ax)
+    return t
+
+
 # ----- joining and splitting -------------------------------------------------------------
 class Concatenate(Function):
     def forward(self, *arrays, axis):
@@ -323,7 +355,7 @@ def concatenate(xs: Sequence[Any], axis: Optional[int] = 0) -> Tensor:
     first = tensors[0].shape
     if len(first) == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
-    ax = _axis("concatenate", axis, first)
+    ax = _one_axis("concatenate", axis, first)
     for t in tensors[1:]:
         s = t.shape
         if len(s) != len(first) or any(a != b for i, (a, b) in enumerate(zip(s, first)) if i != ax):
@@ -376,7 +408,7 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> List[Tensor]:
         ValueError: an int number of sections does not divide the axis length.
     """
     t = as_tensor(x)
-    ax = _axis("split", axis, t.shape)
+    ax = _one_axis("split", axis, t.shape)
     size = t.shape[ax]
     if isinstance(indices_or_sections, (int, np.integer)):
         n = int(indices_or_sections)
@@ -497,7 +529,7 @@ def repeat(x: Any, repeats: Any, axis: Optional[int] = None) -> Tensor:
     t = as_tensor(x)
     if axis is None:
         t, axis = ravel(t), 0
-    ax = _axis("repeat", axis, t.shape)
+    ax = _one_axis("repeat", axis, t.shape)
     reps = _int_indices("repeat", repeats)
     if (reps < 0).any():
         raise ValueError(f"repeat: repeats must be non-negative, got {repeats!r}")
@@ -546,7 +578,7 @@ def take(x: Any, indices: Any, axis: Optional[int] = None) -> Tensor:
     """
     idx = _int_indices("take", indices)
     shape = _values(x).shape
-    ax = None if axis is None else _axis("take", axis, shape)
+    ax = None if axis is None else _one_axis("take", axis, shape)
     return Take.apply(x, indices=idx, axis=ax)
 
 
@@ -594,7 +626,7 @@ def take_along_axis(x: Any, indices: Any, axis: Optional[int] = None) -> Tensor:
     t = as_tensor(x)
     if axis is None:
         t, axis = ravel(t), 0
-    ax = _axis("take_along_axis", axis, t.shape)
+    ax = _one_axis("take_along_axis", axis, t.shape)
     if idx.ndim != t.ndim:
         raise ValueError(
             f"take_along_axis: indices of shape {idx.shape} must have the same rank as the "
@@ -628,3 +660,38 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None) -> Tens
     if ax != idx.ndim:
         out = np.ascontiguousarray(np.moveaxis(out, -1, ax))
     return Tensor._from_op(out, None)
+
+
+def multi_hot(inputs: Any, num_classes: Optional[int] = None, axis: int = -1, dtype: Any = None,
+              sparse: bool = False, **kwargs: Any) -> Tensor:
+    """Multi-hot encode integer labels: one-hot, then reduced over the label axis (no grad).
+
+    A 1-D `inputs` gives one vector of length `num_classes`; for higher ranks axis 1 of
+    the one-hot encoding is reduced (so `(batch, labels)` gives `(batch, num_classes)`),
+    exactly as Keras.
+
+    Args:
+        inputs: integer labels (ids outside `[0, num_classes)` are ignored).
+        num_classes: the number of classes (`num_tokens` is accepted as an alias).
+        axis: where the class axis goes in the one-hot encoding.
+        dtype: output dtype (default float32).
+        sparse: sparse output; not supported by numnet.
+        **kwargs: `num_tokens`, the legacy name of `num_classes`.
+
+    Returns:
+        A Tensor of 0s and 1s.
+
+    Raises:
+        ValueError: `num_classes` is missing or `sparse=True`.
+    """
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if kwargs:
+        raise TypeError(f"multi_hot: unexpected arguments {sorted(kwargs)}")
+    if num_classes is None:
+        raise ValueError("multi_hot: num_classes is required")
+    if sparse:
+        raise ValueError("multi_hot: sparse=True is not supported (numnet has no sparse tensors)")
+    rank = np.ndim(getattr(inputs, "data", inputs))
+    encoded = one_hot(inputs, num_classes, axis=axis, dtype=dtype)
+    return _constant(np.max(encoded.data, axis=1 if rank > 1 else 0))

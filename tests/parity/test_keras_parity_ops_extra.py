@@ -1,5 +1,6 @@
-"""numnet.ops.math_extra / numnet.ops.logic against keras.ops (JAX backend): values, dtypes,
-and gradients (jax.grad of sum(op(x) * upstream)) for the differentiable ops."""
+"""The extra numnet.ops math and logic ops (the modules listed in tests/test_ops_extra.py) against
+keras.ops (JAX backend): values, dtypes, and gradients (jax.grad of sum(op(x) * upstream)) for
+the differentiable ops."""
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
