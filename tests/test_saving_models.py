@@ -109,8 +109,8 @@ def test_model_file_layout(tmp_path):
     model = sequential(0)
     model.compile(optimizer="adam", loss="mse")
     model.fit(data(), np.zeros((16, 3), "float32"), epochs=1, verbose=0)
-    model.save(tmp_path / "m.keras")
-    with h5py.File(tmp_path / "m.keras", "r") as f:
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r") as f:
         assert f.attrs["numnet_format"] == b"model"
         assert int(f.attrs["format_version"]) == saving.FORMAT_VERSION
         assert f.attrs["numnet_version"] == numnet.__version__.encode()

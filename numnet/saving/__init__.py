@@ -1,9 +1,11 @@
-"""Saving and loading: HDF5 weights files, whole-model files, and Keras weight files.
+"""Saving and loading: Keras 3 `.keras` archives, HDF5 weights and model files, Keras weight files.
 
 `save_model`/`load_model` keep architecture, weights, compile configuration and optimizer
-state in one HDF5 file; `save_weights`/`load_weights` keep only the weights (and load Keras 3
-``.weights.h5`` and Keras 2 ``.h5`` weight files too). Loading is safe with untrusted files:
-nothing is unpickled or executed, and risky HDF5 features are refused (see docs/saving.md).
+state in one file: Keras 3's native `.keras` zip archive (read and written both ways with
+Keras) or numnet's HDF5 layout (``.h5``); `save_weights`/`load_weights` keep only the weights
+(and load Keras 3 ``.weights.h5``, ``.keras`` and Keras 2 ``.h5`` files too). Loading is safe
+with untrusted files: nothing is unpickled or executed, and risky zip and HDF5 features are
+refused (see docs/saving.md).
 """
 from typing import Any, Optional
 

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - h5py is a declared dependency
     h5py = None
 
 __all__ = [
-    "CorruptFileError", "UnsafeFileError", "FileLayoutError", "atomic_write", "open_h5",
+    "CorruptFileError", "UnsafeFileError", "FileLayoutError", "atomic_write", "atomic_write_path", "open_h5",
     "read_dataset", "read_attr", "read_str_attr", "read_json_dataset", "write_json_dataset",
     "subgroup", "check_filepath", "write_digest",
 ]
@@ -107,6 +107,32 @@ def atomic_write(filepath: Any, writer: Callable[["h5py.File"], None], overwrite
         FileNotFoundError: the destination folder does not exist.
     """
     _require_h5py()
+
+    def fill(tmp: str) -> None:
+        with h5py.File(tmp, "w", libver=LIBVER) as f:
+            writer(f)
+            f.flush()
+
+    atomic_write_path(filepath, fill, overwrite=overwrite)
+
+
+def atomic_write_path(filepath: Any, fill: Callable[[str], None], overwrite: bool = True) -> None:
+    """Write any file atomically: `fill(tmp_path)` writes a temp file next to it, then `os.replace`.
+
+    The temp file is fsynced and given the permissions of the file it replaces (or the
+    umask's default). If anything fails (including `fill`), the temp file is removed and an
+    existing file at `filepath` is left exactly as it was.
+
+    Args:
+        filepath: destination path.
+        fill: called with the path of an empty temp file in the destination folder to write.
+        overwrite: if False and the file exists, raise instead of replacing it.
+
+    Raises:
+        FileExistsError: the file exists and `overwrite` is False.
+        FileNotFoundError: the destination folder does not exist.
+        IsADirectoryError: `filepath` is a directory.
+    """
     path = check_filepath(filepath)
     if not overwrite and os.path.exists(path):
         raise FileExistsError(errno.EEXIST, "File exists and overwrite=False", path)
@@ -119,9 +145,7 @@ def atomic_write(filepath: Any, writer: Callable[["h5py.File"], None], overwrite
     os.close(fd)
     try:
         mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else _default_mode()
-        with h5py.File(tmp, "w", libver=LIBVER) as f:
-            writer(f)
-            f.flush()
+        fill(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)

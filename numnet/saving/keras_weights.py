@@ -1,9 +1,14 @@
-"""Reading weight files written by Keras: Keras 3 ``.weights.h5`` and Keras 2 / tf.keras ``.h5``.
+"""Weight files of Keras: reading Keras 3 ``.weights.h5`` and Keras 2 / tf.keras ``.h5``, and
+writing Keras 3's layout (the ``model.weights.h5`` inside a ``.keras`` archive).
 
 Keras 3 stores a layer's variables at ``layers/<key>/vars/<0, 1, ...>`` where ``<key>`` is the
 snake_case class name (``dense``, ``conv2d``, ``batch_normalization``) with ``_1``, ``_2`` ...
 for later layers of the same class, in ``model.layers`` order; nested models repeat the scheme
 under ``layers/<key>/layers/...``. Variables are numbered trainable first, then non-trainable.
+Other nested layers (an LSTM's ``cell``) sit under the attribute that holds them, attributes
+taken in sorted order with private ones last (``layers/lstm/cell/vars``), a list attribute
+adding a key per item (``<attribute>/<key>``). Every layer's ``vars`` group carries the
+attribute ``name`` (the layer's name); the optimizer's variables are at ``optimizer/vars``.
 
 Keras 2 stores a root attribute ``layer_names`` (``model.layers`` order) and, per layer group, a
 ``weight_names`` attribute listing dataset paths inside that group (``dense/kernel:0``), in the
@@ -13,7 +18,7 @@ under ``/model_weights``. A list too long for one HDF5 object header is split in
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -21,7 +26,8 @@ from numnet.saving import h5_io
 from numnet.saving.weights_io import FileGroup, ModelGroup, pair_by_position
 from numnet.utils.naming import to_snake_case
 
-__all__ = ["detect_layout", "read_keras2_pairs", "read_keras3_pairs"]
+__all__ = ["detect_layout", "read_keras2_pairs", "read_keras3_pairs", "keras3_groups", "write_keras3",
+           "read_vars_groups"]
 
 NUMNET, KERAS2, KERAS3 = "numnet", "keras2", "keras3"
 
@@ -179,12 +185,17 @@ def _collect(layer: Any, group: Any, gpath: str, path: str, seen_layers: set, se
         return
     attrs = {id(v): k for k, v in vars(layer).items() if not k.startswith("__")}
     lists = {k: v for k, v in vars(layer).items() if isinstance(v, (list, tuple))}
+    keras_paths: dict = {}
+    for rel, sub in _attribute_sublayers(layer):
+        keras_paths.setdefault(id(sub), rel)
     for sub in sublayers:
         if id(sub) in seen_layers or not _has_weights(sub):
             continue
         name = attrs.get(id(sub))
         sub_path = None
-        if name is not None and name in group:
+        if keras_paths.get(id(sub)) is not None and keras_paths[id(sub)] in group:
+            sub_path = keras_paths[id(sub)]
+        elif name is not None and name in group:
             sub_path = name
         else:
             for lname, items in lists.items():
@@ -258,3 +269,144 @@ def read_keras3_pairs(f: Any, model: Any, path: str) -> List[Tuple[Optional[Mode
             arrays = _vars_arrays(f[gpath], path)
             pairs.append((None, FileGroup(f"'{gpath}' in the Keras file", arrays)))
     return pairs
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing Keras 3's layout
+# ----------------------------------------------------------------------------------------------
+_BASE_ATTRIBUTES: Optional[frozenset] = None
+
+
+def _base_attributes() -> frozenset:
+    """Attributes every layer has (Keras skips those of a bare Layer when it looks for sublayers)."""
+    global _BASE_ATTRIBUTES
+    if _BASE_ATTRIBUTES is None:
+        from numnet.layers import Layer
+
+        _BASE_ATTRIBUTES = frozenset(vars(Layer(name="attribute_probe"))) | frozenset(dir(Layer))
+    return _BASE_ATTRIBUTES
+
+
+def _attribute_key(name: str) -> str:
+    return f"~{name}" if name.startswith("_") else name  # Keras visits private attributes last
+
+
+def _attribute_sublayers(layer: Any) -> List[Tuple[str, Any]]:
+    """(path relative to the layer, sublayer) as Keras finds a layer's sublayers: attributes in
+    sorted order, private ones last, a list/tuple/dict attribute giving ``<attribute>/<key>``."""
+    from numnet.layers import Layer
+
+    skip = _base_attributes()
+    out: List[Tuple[str, Any]] = []
+    for name in sorted((k for k in vars(layer) if k not in skip and not k.startswith("__")), key=_attribute_key):
+        value = vars(layer)[name]
+        if isinstance(value, Layer) and value is not layer:
+            out.append((name, value))
+        elif isinstance(value, (list, tuple, dict)):
+            items = [x for x in (value.values() if isinstance(value, dict) else value)
+                     if isinstance(x, Layer) and x is not layer]
+            out.extend((f"{name}/{key}", sub) for sub, key in zip(items, _container_keys(items)))
+    return out
+
+
+def _is_graph_model(layer: Any) -> bool:
+    """Sequential and functional models keep their layers under ``layers/`` (Keras's rule)."""
+    from numnet.models import Functional, Sequential
+
+    return isinstance(layer, (Functional, Sequential))
+
+
+def keras3_groups(model: Any) -> List[Tuple[str, Any, List[Any]]]:
+    """Where Keras 3 keeps each layer's variables: ``(group path, layer, own variables)``.
+
+    The group path is relative to the file's root ("" for the model itself, whose
+    variables then go to ``/vars``); every layer gets a group, weightless ones too.
+
+    Args:
+        model: a numnet model (or layer).
+
+    Returns:
+        One entry per layer, the model first, then nested layers depth first.
+
+    Raises:
+        ValueError: a weight of the model is held by no layer reachable the way Keras looks.
+    """
+    out: List[Tuple[str, Any, List[Any]]] = []
+    seen_layers: set = set()
+    seen_vars: set = set()
+
+    def visit(layer: Any, gpath: str) -> None:
+        seen_layers.add(id(layer))
+        sublayers = list(getattr(layer, "layers", []) or [])
+        nested = {id(v) for sub in sublayers for v in sub.weights}
+        own = [v for v in layer.weights if id(v) not in nested and id(v) not in seen_vars]
+        own = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+        seen_vars.update(id(v) for v in own)
+        out.append((gpath, layer, own))
+        if _is_graph_model(layer):
+            children = [(f"layers/{key}", sub) for sub, key in zip(sublayers, _container_keys(sublayers))]
+        else:
+            children = _attribute_sublayers(layer)
+        for rel, sub in children:
+            if id(sub) not in seen_layers:
+                visit(sub, f"{gpath}/{rel}" if gpath else rel)
+
+    visit(model, "")
+    missing = [v for v in model.weights if id(v) not in seen_vars]
+    if missing:
+        raise ValueError(f"Cannot save model '{model.name}' in Keras's layout: weight '{missing[0].path}' belongs "
+                         f"to no layer that Keras would find (sublayers must be attributes of their layer)")
+    return out
+
+
+def write_keras3(f: Any, model: Any, optimizer: Optional[Tuple[str, List[np.ndarray]]] = None) -> None:
+    """Write `model`'s weights (and optionally the optimizer's state) in Keras 3's layout.
+
+    Args:
+        f: an open, empty, writable `h5py.File`.
+        model: the numnet model.
+        optimizer: ``(optimizer name, state arrays)`` to store under ``optimizer/vars``, or None.
+    """
+    for gpath, layer, variables in keras3_groups(model):
+        group = f.create_group(f"{gpath}/vars" if gpath else "vars")
+        group.attrs["name"] = str(layer.name)
+        for i, var in enumerate(variables):
+            group.create_dataset(str(i), data=np.asarray(var.data))
+    if optimizer is not None:
+        name, arrays = optimizer
+        group = f.create_group("optimizer/vars")
+        group.attrs["name"] = str(name)
+        for i, arr in enumerate(arrays):
+            group.create_dataset(str(i), data=np.asarray(arr))
+
+
+def read_vars_groups(f: Any, path: str) -> Dict[str, List[np.ndarray]]:
+    """Every ``vars`` group of a (validated) Keras 3 weights file, read into memory.
+
+    Args:
+        f: the file, opened with `numnet.saving.h5_io.open_h5`.
+        path: the file's path, for messages.
+
+    Returns:
+        ``{parent path: [arrays in order 0, 1, ...]}``; the parent path is relative to the
+        root ("" for ``/vars``, "optimizer" for the optimizer's variables).
+
+    Raises:
+        FileLayoutError: a ``vars`` group holds entries not numbered 0..n-1.
+    """
+    out: Dict[str, List[np.ndarray]] = {}
+    stack = [(f, "")]
+    while stack:
+        group, gpath = stack.pop()
+        for key in group.keys():
+            obj = group[key]
+            if not hasattr(obj, "keys"):
+                continue
+            if key == "vars":
+                arrays = _vars_arrays(group, path)
+                if [int(k) for k in sorted(obj.keys(), key=int)] != list(range(len(arrays))):
+                    raise h5_io.FileLayoutError(f"'{path}': the entries of '{obj.name}' must be numbered 0..n-1")
+                out[gpath] = arrays
+            else:
+                stack.append((obj, f"{gpath}/{key}" if gpath else key))
+    return out

@@ -1,4 +1,5 @@
-"""Whole-model files and weights files in numnet's own HDF5 layout (see docs/saving.md).
+"""Whole-model files and weights files in numnet's own HDF5 layout (see docs/saving.md), and the
+entry points that also hand `.keras` archives to numnet.saving.keras_format.
 
 File layout (format version 1)::
 
@@ -46,8 +47,7 @@ def _write_header(f: Any, kind: str) -> None:
 
 def _check_suffix(path: str, suffixes: tuple, what: str) -> None:
     if not path.lower().endswith(suffixes):
-        raise ValueError(f"{what}: the filepath must end in {' or '.join(suffixes)} (numnet writes HDF5), "
-                         f"got '{path}'")
+        raise ValueError(f"{what}: the filepath must end in {' or '.join(suffixes)}, got '{path}'")
 
 
 def _check_model(model: Any, what: str) -> None:
@@ -117,14 +117,15 @@ def _read_weight_pairs(f: Any, model: Any, path: str) -> list:
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
-    """Load weights saved by numnet (weights or model file), Keras 3 or Keras 2 into `model`.
+    """Load weights saved by numnet (weights or model file), Keras 3 (``.weights.h5`` or a
+    ``.keras`` archive) or Keras 2 into `model`.
 
     Everything is read and checked (presence and shape of every weight) before any value is
     assigned; on error the model is unchanged.
 
     Args:
         model: a built numnet model with the same architecture as the saved one.
-        filepath: the HDF5 file; its layout is detected automatically.
+        filepath: the HDF5 file or `.keras` archive; its layout is detected automatically.
         skip_mismatch: skip layers whose weights are missing or differ in count/shape, with a
             warning, instead of raising.
 
@@ -139,6 +140,11 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwarg
         raise TypeError(f"load_weights: unexpected keyword argument(s) {sorted(kwargs)}")
     path = h5_io.check_filepath(filepath)
     _check_model(model, "load_weights")
+    if _is_keras_archive(path):
+        from numnet.saving import keras_format
+
+        keras_format.load_keras_weights(model, path, skip_mismatch=bool(skip_mismatch))
+        return
     with h5_io.open_h5(path) as f:
         pairs = _read_weight_pairs(f, model, path)
     weights_io.require_built(model, path)
@@ -268,27 +274,39 @@ def _optimizer_state(model: Any) -> Optional[tuple]:
 
 
 def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
-    """Save architecture, weights, compile configuration and optimizer state to one HDF5 file.
+    """Save architecture, weights, compile configuration and optimizer state to one file.
 
-    The file is written atomically (temp file + `os.replace`).
+    A ``.keras`` path gets Keras 3's native format (a zip archive that `keras.saving.load_model`
+    opens, see numnet.saving.keras_format); ``.h5``/``.hdf5`` get numnet's HDF5 layout. The
+    file is written atomically (temp file + `os.replace`).
 
     Args:
         model: a numnet Sequential, functional or registered subclassed model.
-        filepath: ending in ``.h5``, ``.hdf5`` or ``.keras`` (the content is HDF5 in all cases).
+        filepath: ending in ``.keras``, ``.h5`` or ``.hdf5``.
         overwrite: if False and the file exists, raise `FileExistsError`.
-        **kwargs: accepted for Keras compatibility (`zipped`, `include_optimizer`=True).
+        **kwargs: accepted for Keras compatibility: `include_optimizer` (default True) and
+            `zipped` (True or None; a `.keras` file is always a zip archive).
 
     Raises:
-        ValueError: bad suffix; a layer holds a Python function (e.g. `Lambda`), or the
-            model's config cannot be represented as JSON.
+        ValueError: bad suffix or `zipped=False` for ``.keras``; a layer holds a Python
+            function (e.g. `Lambda`), or the model's config cannot be represented as JSON.
+        TypeError: an unknown keyword argument.
     """
     path = h5_io.check_filepath(filepath)
     _check_suffix(path, _MODEL_SUFFIXES, "save_model")
     _check_model(model, "save_model")
     include_optimizer = bool(kwargs.pop("include_optimizer", True))
-    kwargs.pop("zipped", None)
+    zipped = kwargs.pop("zipped", None)
     if kwargs:
         raise TypeError(f"save_model: unexpected keyword argument(s) {sorted(kwargs)}")
+    if path.lower().endswith(".keras"):
+        if zipped is not None and not zipped:
+            raise ValueError(f"save_model: a .keras file is a zip archive; zipped=False (a folder) is not "
+                             f"supported, got '{path}'")
+        from numnet.saving import keras_format
+
+        keras_format.save_keras(model, path, overwrite=overwrite, include_optimizer=include_optimizer)
+        return
     _refuse_code(model)
     config = _model_config(model)
     build = _build_config(model)
@@ -508,15 +526,25 @@ def _budget_bytes(data: Dict[str, Any]) -> int:
     return 2 * saved + _BUILD_SLACK
 
 
+def _is_keras_archive(path: str) -> bool:
+    """Whether the file is a zip (Keras 3 `.keras`) rather than HDF5, judged by its content."""
+    from numnet.saving import keras_archive
+
+    return keras_archive.is_zip_file(path)
+
+
 def load_model(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None, compile: bool = True,
                safe_mode: bool = True) -> Any:
-    """Load a model saved by `save_model` / `model.save`.
+    """Load a model saved by `save_model` / `model.save`, by numnet or by Keras 3.
 
-    Only numnet's own classes, classes registered with `register_serializable` and
-    `custom_objects` are ever built; nothing in the file is unpickled or executed.
+    The format is recognised by the content, whatever the name says: a zip archive is Keras
+    3's `.keras` format (written by Keras or numnet); an HDF5 file is numnet's own layout
+    (including `.keras` files written by numnet before it wrote Keras's format). Only numnet's
+    own classes, classes registered with `register_serializable` and `custom_objects` are ever
+    built; nothing in the file is unpickled or executed.
 
     Args:
-        filepath: the HDF5 file.
+        filepath: the `.keras` archive or HDF5 file.
         custom_objects: dict name -> class/function for user layers, losses, metrics, activations.
         compile: restore the compile configuration and optimizer state (if saved).
         safe_mode: accepted for Keras compatibility; numnet is always safe (never runs file code).
@@ -526,15 +554,27 @@ def load_model(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None
 
     Raises:
         FileNotFoundError: no such file.
-        OSError: not an HDF5 file, truncated or unreadable (`CorruptFileError`).
-        ValueError: unsafe content, another layout, an unknown class name (the message says to
-            pass `custom_objects` or register the class), an invalid config, or a config asking
-            for far more memory than the saved weights (refused before allocating it).
+        OSError: neither a zip archive nor an HDF5 file, truncated or unreadable (`CorruptFileError`).
+        ValueError: unsafe content (zip bombs, escaping or duplicate member names, refused HDF5
+            features), a missing member or malformed JSON, another layout, an unknown or
+            unsupported class name (the message says to pass `custom_objects` or register the
+            class), an invalid config, or a config asking for far more memory than the saved
+            weights (refused before allocating it).
     """
     path = h5_io.check_filepath(filepath)
     if custom_objects is not None and not isinstance(custom_objects, Mapping):
         raise TypeError(f"load_model: custom_objects must be a dict, got {type(custom_objects).__name__}")
-    data = _read_model_file(path)
+    if _is_keras_archive(path):
+        from numnet.saving import keras_format
+
+        return keras_format.load_keras(path, custom_objects=custom_objects, compile=compile)
+    try:
+        data = _read_model_file(path)
+    except h5_io.CorruptFileError as exc:
+        if "no HDF5 signature" not in str(exc):
+            raise
+        raise h5_io.CorruptFileError(f"'{path}' is not an HDF5 file (no HDF5 signature) and not a Keras .keras "
+                                     f"archive (no zip signature)") from None
     from numnet.utils.random import global_rng
 
     global_state = global_rng().bit_generator.state
