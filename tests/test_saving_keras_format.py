@@ -558,6 +558,25 @@ def test_real_deflate_bomb_is_refused(tmp_path):
         models.load_model(path)
 
 
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_bzip2_and_lzma_members_are_refused_before_decompressing(keras_file, tmp_path, method):
+    """zipfile expands a whole bzip2/lzma block in one read, whatever size the member declares:
+    a few hundred bytes can become gigabytes before any size check runs."""
+    bad = tmp_path / "bad.keras"
+    with zipfile.ZipFile(bad, "w", compression=method) as zf:
+        for name, raw in _members(keras_file).items():
+            zf.writestr(name, raw)
+    with pytest.raises(UnsafeFileError, match=r"'metadata.json' uses compression method \d+ \((bzip2|lzma)\)") \
+            as info:
+        models.load_model(bad)
+    assert str(bad) in str(info.value)
+    deflated = tmp_path / "deflated.keras"                         # deflate is bounded per read: accepted
+    with zipfile.ZipFile(deflated, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, raw in _members(keras_file).items():
+            zf.writestr(name, raw)
+    assert np.array_equal(_predict(models.load_model(deflated), data()), _predict(models.load_model(keras_file), data()))
+
+
 def test_member_larger_than_declared_is_damaged(keras_file, tmp_path):
     bad = _rezip(keras_file, tmp_path / "bad.keras")
     size = len(_members(keras_file)["config.json"])
@@ -644,6 +663,43 @@ def test_configs_numnet_will_not_build_are_refused(keras_file, tmp_path, edit, m
     with pytest.raises(ValueError, match=match) as info:
         models.load_model(bad)
     assert str(bad) in str(info.value)
+
+
+def _nested(depth):
+    value = "mse"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("key", ["loss", "metrics", "optimizer"])
+def test_deeply_nested_compile_config_is_a_value_error(keras_file, tmp_path, key):
+    bad = _rezip(keras_file, tmp_path / "bad.keras",
+                 edit_config=lambda c: (c["compile_config"].update({key: _nested(600)}), c)[1])
+    with pytest.raises(ValueError, match="nested too deeply") as info:
+        models.load_model(bad)
+    assert str(bad) in str(info.value)
+    assert not models.load_model(bad, compile=False).compiled
+
+
+def test_custom_class_never_resolves_to_a_builtin_of_the_same_name(keras_file, tmp_path):
+    """Keras writes a registered class as {"module": None, "registered_name": "package>Name"}: a user's
+    `Dense` subclass must not silently load as numnet's Dense (Keras refuses the same)."""
+    def custom(config):
+        _dense_entry(config).update(module=None, registered_name="my_package>Dense")
+        return config
+
+    bad = _rezip(keras_file, tmp_path / "custom.keras", edit_config=custom)
+    with pytest.raises(ValueError, match=r"'my_package>Dense'.*custom_objects=\{'Dense'") as info:
+        models.load_model(bad)
+    assert str(bad) in str(info.value)
+
+    class Dense(layers.Dense):
+        pass
+
+    loaded = models.load_model(bad, custom_objects={"Dense": Dense})
+    assert type(loaded.layers[0]) is Dense
+    assert np.array_equal(_predict(loaded, data()), _predict(models.load_model(keras_file), data()))
 
 
 def test_huge_layer_in_config_is_refused_before_allocating(keras_file, tmp_path):

@@ -13,7 +13,8 @@ so other members are listed and checked but never read.
 Reading refuses, with a `ValueError` naming the file and the problem, before anything is
 decompressed: more than `MAX_MEMBERS` members, member names that could escape a folder
 (absolute, ``..``, backslashes, drive letters, NUL), duplicate names, encrypted members,
-unknown compression methods, "zip bombs" (a member declaring more than `MAX_EXPANSION` times
+compression other than stored or deflate (zipfile cannot bound how far one read of a
+bzip2/lzma member expands), "zip bombs" (a member declaring more than `MAX_EXPANSION` times
 its stored size beyond `BOMB_FLOOR` bytes, or JSON members over `MAX_JSON_BYTES`), missing
 members and malformed JSON. Decompression stops at the declared size. A truncated or damaged
 archive is a `CorruptFileError` (an `OSError`).
@@ -46,8 +47,11 @@ MAX_JSON_BYTES = 32 << 20
 BOMB_FLOOR = 256 << 20
 MAX_EXPANSION = 100
 _CHUNK = 1 << 20
-_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
-            zipfile.ZIP_LZMA: "lzma"}
+# Keras writes members stored. zipfile bounds what one read of a deflate member expands to, but
+# hands a bzip2/lzma block to the decompressor whole (a few hundred bytes of bzip2 become
+# gigabytes before any size check can run), so those methods are refused.
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma", 9: "deflate64"}
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 # Members are dated like those Keras writes with `ZipFile.open(name, "w")`, so a saved file
 # depends only on the model (and the date inside metadata.json).
@@ -114,8 +118,10 @@ def _check_members(zf: zipfile.ZipFile, path: str) -> Dict[str, zipfile.ZipInfo]
         if info.flag_bits & 0x1:
             raise _unsafe(path, f"archive member {name!r:.200} is encrypted")
         if info.compress_type not in _METHODS:
-            raise _unsafe(path, f"archive member {name!r:.200} uses compression method {info.compress_type}; "
-                                f"only {', '.join(sorted(_METHODS.values()))} are read")
+            method = _METHOD_NAMES.get(info.compress_type, "unknown")
+            raise _unsafe(path, f"archive member {name!r:.200} uses compression method {info.compress_type} "
+                                f"({method}); only {' and '.join(sorted(_METHODS.values()))} members are read "
+                                f"(Keras writes them stored)")
         if info.file_size > BOMB_FLOOR and info.file_size > MAX_EXPANSION * max(info.compress_size, 1):
             raise _unsafe(path, f"archive member {name!r:.200} declares {info.file_size} bytes but stores only "
                                 f"{info.compress_size} (more than {MAX_EXPANSION}x expansion: a 'zip bomb')")

@@ -13,7 +13,8 @@ numnet's `get_config()` already uses Keras's class names, argument names and val
 
 Reading is where safety matters: a class is built only if it is numnet's own class of the
 kind the Keras module names (``keras.layers`` -> a layer, ...), a registered class or one
-in `custom_objects`; a class from any other module must be registered or in
+in `custom_objects`; a class from any other module, or one with a ``registered_name`` of
+its own (Keras's mark of a custom class, ``"package>Name"``), must be registered or in
 `custom_objects`. Python bytecode (``__lambda__``) and other special values are refused.
 Nothing named in the file is ever imported.
 """
@@ -321,6 +322,13 @@ class _Reader:
             user = self.user_object(name)
         if user is not None:
             return user, kind or self.kind_of(user)
+        if registered and registered != name:
+            # Keras writes a registered name only for custom classes ("package>Name"); like Keras,
+            # never let one resolve to a built-in class that happens to have the same name.
+            raise self.error(f"class {registered!r:.80} is a custom class (registered under that name when the "
+                             f"file was saved), unknown to numnet: pass it in custom_objects="
+                             f"{{{registered.split('>')[-1]!r}: ...}} or register it with "
+                             f"@numnet.saving.register_serializable()")
         if not keras_module:
             shown = registered or name
             raise self.error(f"class {shown!r:.80} from module {module!r:.80} is not known to numnet: pass it in "
@@ -468,7 +476,11 @@ def from_keras_compile(config: Any, path: str, custom_objects: Optional[Mapping[
     for key, kind in (("optimizer", "optimizer"), ("loss", "loss"), ("metrics", "metric"),
                       ("weighted_metrics", "metric")):
         if key in config:
-            out[key] = reader.value(config[key], kind)
+            try:
+                out[key] = reader.value(config[key], kind)
+            except RecursionError:
+                raise ValueError(f"Cannot load '{path}': the {key!r} of its compile_config is nested too deeply "
+                                 f"(load with compile=False to skip compiling)") from None
     if "loss_weights" in config:
         out["loss_weights"] = config["loss_weights"]
     return out

@@ -324,3 +324,67 @@ def test_unbuilt_optimizer_is_stored_as_keras_stores_it(tmp_path):
     assert numnet.models.load_model(tmp_path / "keras.keras").optimizer.iterations == 0
     with pytest.warns(UserWarning, match="Skipping variable loading for optimizer"):   # Keras's own behaviour
         keras.saving.load_model(tmp_path / "numnet.keras")
+
+
+def two_outputs(K):
+    a, b = K.Input((4,), name="a"), K.Input((3,), name="b")
+    h = K.layers.Concatenate()([K.layers.Dense(8, activation="relu")(a), K.layers.Dense(8, activation="tanh")(b)])
+    h = K.layers.Dropout(0.3)(K.layers.BatchNormalization()(h))
+    model = K.Model([a, b], {"cls": K.layers.Dense(3, activation="softmax", name="cls")(h),
+                             "reg": K.layers.Dense(1, name="reg")(h)})
+    model.compile(optimizer=K.optimizers.Adam(1e-2), loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+                  loss_weights={"cls": 1.0, "reg": 0.5},
+                  metrics={"cls": ["accuracy"], "reg": ["mae", K.metrics.RootMeanSquaredError()]})
+    return model
+
+
+def _without_envelope(value):
+    if isinstance(value, dict):
+        return {k: _without_envelope(v) for k, v in value.items() if k not in ("module", "registered_name")}
+    if isinstance(value, list):
+        return [_without_envelope(v) for v in value]
+    return value
+
+
+def test_two_outputs_with_per_output_losses_and_metrics_both_ways(tmp_path):
+    rng = _rng(16)
+    x = [rng.normal(size=(64, 4)).astype("float32"), rng.normal(size=(64, 3)).astype("float32")]
+    y = {"cls": rng.integers(0, 3, size=64), "reg": rng.normal(size=(64, 1)).astype("float32")}
+    for source in (keras, numnet):
+        (keras.utils.set_random_seed if source is keras else numnet.utils.set_random_seed)(0)
+        model = two_outputs(source)
+        model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+        model.save(tmp_path / "m.keras")
+        loaded = (numnet.models.load_model if source is keras else keras.saving.load_model)(tmp_path / "m.keras")
+        assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 8
+        for key in ("loss", "loss_weights", "metrics"):               # numnet's configs carry no module
+            assert _without_envelope(loaded.get_compile_config()[key]) == \
+                _without_envelope(model.get_compile_config()[key]), key
+        for name in ("cls", "reg"):
+            _close(loaded.predict(x, verbose=0)[name], model.predict(x, verbose=0)[name], name)
+        expected, got = model.evaluate(x, y, verbose=0, return_dict=True), loaded.evaluate(x, y, verbose=0,
+                                                                                           return_dict=True)
+        assert sorted(got) == sorted(expected)
+        for key in expected:
+            _close(got[key], expected[key], f"{source.__name__} -> evaluate {key}")
+
+
+def test_keras_custom_class_named_like_a_builtin_needs_custom_objects(tmp_path):
+    """Keras writes a registered subclass as {"module": None, "registered_name": "package>Name"}."""
+    @keras.saving.register_keras_serializable(package="parity_keras_format")
+    class Dense(keras.layers.Dense):
+        def call(self, inputs):
+            return super().call(inputs) * 10.0
+
+    kmodel = keras.Sequential([keras.Input((4,)), Dense(2)])
+    kmodel.save(tmp_path / "k.keras")
+    with pytest.raises(ValueError, match=r"'parity_keras_format>Dense' is a custom class.*custom_objects"):
+        numnet.models.load_model(tmp_path / "k.keras")
+
+    class Dense(numnet.layers.Dense):                   # the same class name: Keras keys weights by it
+        def call(self, inputs):
+            return super().call(inputs) * 10.0
+
+    nmodel = numnet.models.load_model(tmp_path / "k.keras", custom_objects={"Dense": Dense})
+    x = _rng(17).normal(size=(3, 4)).astype("float32")
+    _close(nmodel.predict(x, verbose=0), kmodel.predict(x, verbose=0), "custom Dense subclass")
