@@ -892,3 +892,13 @@ def test_lambda_of_a_registered_function_as_keras_writes_it(keras_file, tmp_path
     bad = _rezip(keras_file, tmp_path / "bad.keras", edit_config=with_lambda("os.system"))
     with pytest.raises(ValueError, match="'os.system' from module 'builtins' is not known"):
         models.load_model(bad)
+
+
+def test_deeply_nested_loss_weights_and_model_config_are_value_errors(keras_file, tmp_path):
+    bad = _rezip(keras_file, tmp_path / "lw.keras",
+                 edit_config=lambda c: (c["compile_config"].update({"loss_weights": _nested(300)}), c)[1])
+    with pytest.raises(ValueError, match="loss_weights.*nested too deeply"):
+        models.load_model(bad)
+    from numnet.saving import keras_config
+    with pytest.raises(ValueError, match="nested too deeply"):
+        keras_config.from_keras({"class_name": "Dense", "config": {"units": _nested(300)}}, "x.keras")

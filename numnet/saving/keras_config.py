@@ -403,6 +403,28 @@ def _accepted_keys(cls: Any) -> Optional[set]:
     return None
 
 
+MAX_NESTING = 200
+"""Deepest nesting of lists/objects accepted in a config (real Keras configs stay far below it)."""
+
+
+def _nesting_depth(value: Any) -> int:
+    """How deeply `value` nests lists, tuples and dicts, found without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def from_keras(config: Any, path: str, custom_objects: Optional[Mapping[str, Any]] = None,
                kind: Optional[str] = "layer") -> Any:
     """Keras 3's config form -> numnet's, refusing anything numnet would not build safely.
@@ -421,6 +443,8 @@ def from_keras(config: Any, path: str, custom_objects: Optional[Mapping[str, Any
             registered nor in `custom_objects`, Python bytecode, an unsupported dtype policy, or
             a Keras option numnet does not implement (each message names the class).
     """
+    if _nesting_depth(config) > MAX_NESTING:
+        raise ValueError(f"Cannot load '{path}': its config is nested too deeply (more than {MAX_NESTING} levels)")
     try:
         return _Reader(path, custom_objects).value(copy.deepcopy(config), kind)
     except RecursionError:
@@ -477,10 +501,14 @@ def from_keras_compile(config: Any, path: str, custom_objects: Optional[Mapping[
                       ("weighted_metrics", "metric")):
         if key in config:
             try:
+                if _nesting_depth(config[key]) > MAX_NESTING:
+                    raise RecursionError  # reported below, like Python's own limit
                 out[key] = reader.value(config[key], kind)
             except RecursionError:
                 raise ValueError(f"Cannot load '{path}': the {key!r} of its compile_config is nested too deeply "
                                  f"(load with compile=False to skip compiling)") from None
     if "loss_weights" in config:
+        if _nesting_depth(config["loss_weights"]) > MAX_NESTING:
+            raise ValueError(f"Cannot load '{path}': the 'loss_weights' of its compile_config is nested too deeply")
         out["loss_weights"] = config["loss_weights"]
     return out
