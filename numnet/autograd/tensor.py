@@ -59,11 +59,15 @@ class Tensor:
         requires_grad: record operations on this tensor so `backward` fills `.grad`.
         dtype: cast the data to this dtype.
 
+    Attributes:
+        _keras_mask: the Keras mask attached by a layer (a boolean Tensor, e.g. `(batch, timesteps)`
+            for a padded sequence) or None; see `numnet.autograd.get_keras_mask`.
+
     Raises:
         TypeError: the data is not numeric, or `requires_grad` is asked of a non-float tensor.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_keras_mask", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `array + tensor` to Tensor.__radd__.
     __array_ufunc__ = None
 
@@ -77,6 +81,7 @@ class Tensor:
         self.grad: Optional[np.ndarray] = None
         self._ctx = None
         self._retain = False
+        self._keras_mask = None
 
     @classmethod
     def _from_op(cls, data: np.ndarray, ctx: Any) -> "Tensor":
@@ -87,6 +92,7 @@ class Tensor:
         t.requires_grad = ctx is not None
         t._ctx = ctx
         t._retain = False
+        t._keras_mask = None
         return t
 
     # ----- array-like properties -------------------------------------------------------

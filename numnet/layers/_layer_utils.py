@@ -112,3 +112,46 @@ def lookup(getter: Any, value: Any, owner: str, arg: str) -> Any:
         return getter(value)
     except ValueError as exc:
         raise ValueError(f"{owner}: invalid {arg}={value!r}. {exc}") from None
+
+
+def mask_array(owner: str, mask: Any, name: str = "mask", shape: Optional[Tuple[int, ...]] = None,
+               threshold: bool = False) -> Optional[np.ndarray]:
+    """A Keras mask (Tensor, array or nested list) as a boolean ndarray, checked.
+
+    Args:
+        owner: who asks, for error messages (e.g. "Layer 'lstm' (LSTM)").
+        mask: None, or a boolean (or 0/1 numeric) mask.
+        name: the argument's name, for error messages.
+        shape: the required shape, if any.
+        threshold: read non-boolean masks as `mask > 0.5` (Keras's Softmax) instead of `mask != 0`.
+
+    Returns:
+        None, or a boolean ndarray.
+
+    Raises:
+        TypeError: the mask is not boolean or numeric.
+        ValueError: it does not have `shape`.
+    """
+    if mask is None:
+        return None
+    arr = np.asarray(getattr(mask, "data", mask))
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{owner}: {name} must be a boolean (or 0/1) array, got {type(mask).__name__} of dtype "
+                        f"{arr.dtype}")
+    if shape is not None and arr.shape != tuple(shape):
+        raise ValueError(f"{owner}: {name} must have shape {tuple(shape)}, got a mask of shape {arr.shape}")
+    if arr.dtype == bool:
+        return arr
+    return arr > 0.5 if threshold else arr != 0
+
+
+def reject_symbolic(owner: str, inputs: Any) -> None:
+    """`compute_mask` needs values: say so for a symbolic tensor (a model's masks travel with its tensors).
+
+    Raises:
+        TypeError: `inputs` is a symbolic tensor.
+    """
+    if type(inputs).__name__ == "SymbolicTensor":
+        raise TypeError(f"{owner}: compute_mask needs real inputs, got a symbolic tensor; while a model is built, "
+                        f"the layer's output carries its mask (`output._keras_mask`) and the layers called on it "
+                        f"receive it automatically")

@@ -7,7 +7,7 @@ import numpy as np
 
 from numnet import activations, initializers, ops, regularizers
 from numnet.autograd.tensor import Tensor
-from numnet.layers._layer_utils import get_constraint, layer_label, lookup, serialize_constraint
+from numnet.layers._layer_utils import get_constraint, layer_label, lookup, mask_array, serialize_constraint
 from numnet.layers.layer import Layer
 
 __all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]
@@ -22,6 +22,8 @@ def _non_negative(owner: str, name: str, value: Any, allow_none: bool = False) -
 
 
 class _Elementwise(Layer):
+    _supports_masking = True  # elementwise: a mask passes through unchanged
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
 
@@ -119,7 +121,13 @@ class Softmax(_Elementwise):
         **kwargs: base `Layer` arguments.
 
     Call args:
-        mask: optional boolean array of the input's shape; masked-out positions get ~0.
+        mask: optional boolean mask broadcastable to the input (e.g. `(batch, timesteps, 1)` for
+            `(batch, timesteps, features)`; 0/1 numbers count as `mask > 0.5`): masked positions
+            are left out of the softmax and output 0. When the input carries a mask (from
+            `Embedding(mask_zero=True)`, ...), it is passed here, as in Keras.
+
+    Raises:
+        ValueError: at call, a mask that does not broadcast to the input.
     """
 
     def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
@@ -128,11 +136,20 @@ class Softmax(_Elementwise):
         self.built = True
 
     def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
-        if mask is not None:
-            m = np.asarray(getattr(mask, "data", mask)).astype(inputs.dtype)
-            inputs = ops.add(inputs, (1.0 - m) * inputs.dtype.type(-1e9))
+        m = mask_array(f"Layer '{self.name}' (Softmax)", mask, threshold=True)
+        if m is not None:
+            shape = tuple(inputs.shape)
+            if m.ndim > len(shape) or any(a != 1 and a != b for a, b in zip(m.shape[::-1], shape[::-1])):
+                raise ValueError(f"Layer '{self.name}' (Softmax): the mask must broadcast to the inputs (each "
+                                 f"mask dimension 1 or equal to the input's, counted from the last), got mask "
+                                 f"shape {m.shape} for inputs of shape {shape}")
+            fill = -3e4 if inputs.dtype == np.float16 else -1e9
+            inputs = ops.where(m, inputs, inputs.dtype.type(fill))
         axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
-        return ops.softmax(inputs, axis=axis)
+        out = ops.softmax(inputs, axis=axis)
+        if m is not None:
+            out = ops.where(m, out, out.dtype.type(0))
+        return out
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from numnet import initializers, ops, regularizers
+from numnet.autograd.masking import get_keras_mask, set_keras_mask
 from numnet.autograd.tensor import Tensor
 from numnet.layers._layer_utils import get_constraint, layer_label, lookup, serialize_constraint
 from numnet.layers.einsum_dense import EinsumDense
@@ -28,14 +29,19 @@ def _bool_array(owner: str, name: str, value: Any) -> Optional[np.ndarray]:
     return arr > 0.5 if arr.dtype.kind == "f" else arr.astype(bool)
 
 
-def _masked_softmax(scores: Tensor, mask: Optional[np.ndarray]) -> Tensor:
-    """Keras's `Softmax` with a mask: masked scores become -1e9, masked outputs 0."""
+def _masked_softmax(scores: Tensor, mask: Optional[np.ndarray], zero_masked: bool = True) -> Tensor:
+    """Keras's `Softmax` with a mask: masked scores become -1e9, masked outputs 0.
+
+    With `zero_masked=False` the masked outputs are left as the softmax gives them, as Keras's
+    fused `dot_product_attention` path does: a query that may attend to no key then attends
+    to every key equally."""
     if mask is None:
         return ops.softmax(scores, axis=-1)
     dtype = scores.data.dtype
     keep = Tensor(np.broadcast_to(mask, scores.shape).astype(dtype))
     filled = scores * keep + Tensor(np.where(np.broadcast_to(mask, scores.shape), 0, _LARGE_NEGATIVE).astype(dtype))
-    return ops.softmax(filled, axis=-1) * keep
+    probs = ops.softmax(filled, axis=-1)
+    return probs * keep if zero_masked else probs
 
 
 def _causal(t_q: int, t_v: int) -> np.ndarray:
@@ -52,6 +58,13 @@ class MultiHeadAttention(Layer):
     values and projects the heads back with `output_dense` (kernel `(num_heads, value_dim, dim)`,
     bias `(dim,)`). Inputs are `(batch, timesteps, features)`; weights are created on the first
     call (from the query, value and key shapes), in Keras's order.
+
+    Masks, as in Keras 3: the masks the query, value and key carry (e.g. from
+    `Embedding(mask_zero=True)`) are combined with `attention_mask` and the causal mask (a query
+    step attends only to unmasked value steps; masked query steps give probabilities of 0); the
+    output carries the query's mask; and the masks are removed from the input tensors during
+    the call (Keras handles them inside the layer), so a later layer reading the same input
+    tensor sees no mask. `value_mask`/`key_mask` (`(batch, S)`) may also be passed explicitly.
 
     Args:
         num_heads: number of attention heads.
@@ -76,6 +89,8 @@ class MultiHeadAttention(Layer):
         ValueError: bad sizes or rates, `attention_axes` other than None / `(1,)`; at call,
             inputs that are not rank 3, mismatched batch sizes or mask shapes.
     """
+
+    _supports_masking = True
 
     def __init__(self, num_heads: int, key_dim: int, value_dim: Optional[int] = None, dropout: float = 0.0,
                  use_bias: bool = True, output_shape: Any = None, attention_axes: Any = None,
@@ -215,7 +230,8 @@ class MultiHeadAttention(Layer):
 
     def _attention_mask(self, q_shape: tuple, v_shape: tuple, attention_mask: Any, query_mask: Any,
                         value_mask: Any, key_mask: Any, use_causal_mask: bool) -> Optional[np.ndarray]:
-        """The combined boolean mask `(batch, T, S)` (Keras: query/value/key masks, causal, explicit)."""
+        """The combined boolean mask, broadcastable to `(batch, T, S)` (Keras: query/value/key masks, causal,
+        explicit), in the shape Keras gives it (e.g. `(batch, T, 1)` from a query mask alone)."""
         owner = f"Layer '{self.name}' (MultiHeadAttention)"
         b, t_q, t_v = q_shape[0], q_shape[1], v_shape[1]
         mask = None
@@ -236,12 +252,12 @@ class MultiHeadAttention(Layer):
         arr = _bool_array(owner, "attention_mask", attention_mask)
         if arr is not None:
             try:
-                arr = np.broadcast_to(arr, (b, t_q, t_v))
+                np.broadcast_to(arr, (b, t_q, t_v))
             except ValueError:
                 raise ValueError(f"{owner}: attention_mask must broadcast to (batch, T, S) = {(b, t_q, t_v)}, "
                                  f"got shape {arr.shape}") from None
-            mask = both(mask, arr)
-        return None if mask is None else np.broadcast_to(mask, (b, t_q, t_v))
+            mask = both(arr, mask) if mask is not None else arr
+        return mask
 
     def call(self, query: Tensor, value: Any = None, key: Any = None, query_mask: Any = None,
              value_mask: Any = None, key_mask: Any = None, attention_mask: Any = None,
@@ -260,21 +276,35 @@ class MultiHeadAttention(Layer):
             if s[-1] != built:
                 raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) was built for {name} features "
                                  f"{built}, got {name} shape {s}")
-        mask = self._attention_mask(q_shape, v_shape, attention_mask, query_mask, value_mask, key_mask,
-                                    use_causal_mask)
+        # Keras reads the query's mask from the query itself and takes the masks off the inputs
+        query_mask = get_keras_mask(query)
+        for t in (query, value, key):
+            set_keras_mask(t, None)
+        raw_mask = self._attention_mask(q_shape, v_shape, attention_mask, query_mask, value_mask, key_mask,
+                                        use_causal_mask)
+        mask = None if raw_mask is None else np.broadcast_to(raw_mask, (q_shape[0], q_shape[1], v_shape[1]))
         q = self.query_dense(query)  # (B, T, H, kd)
         k = self.key_dense(key)  # (B, S, H, kd)
         v = self.value_dense(value)  # (B, S, H, vd)
         q = q * (1.0 / math.sqrt(float(self.key_dim)))
         scores = ops.matmul(ops.transpose(q, (0, 2, 1, 3)), ops.transpose(k, (0, 2, 3, 1)))  # (B, H, T, S)
-        probs = _masked_softmax(scores, None if mask is None else mask[:, None])
+        # Keras takes its fused attention kernel when there is no dropout and no scores are asked for
+        fused = self.dropout == 0 and not return_attention_scores
+        probs = _masked_softmax(scores, None if mask is None else mask[:, None], zero_masked=not fused)
         if training and self.dropout > 0:
             probs_dropped = ops.dropout(probs, self.dropout, seed=self._rng)
         else:
             probs_dropped = probs
         context = ops.matmul(probs_dropped, ops.transpose(v, (0, 2, 1, 3)))  # (B, H, T, vd)
         out = self.output_dense(ops.transpose(context, (0, 2, 1, 3)))
+        if query_mask is not None:
+            set_keras_mask(out, query_mask)
         if return_attention_scores:
+            if raw_mask is not None:  # Keras's inner Softmax layer passes its mask on to the scores
+                scores_mask = raw_mask
+                while scores_mask.ndim < 4:
+                    scores_mask = np.expand_dims(scores_mask, -3)
+                set_keras_mask(probs, scores_mask)
             return out, probs
         return out
 
@@ -316,9 +346,15 @@ class Attention(Layer):
         seed: int seed of the dropout (None: numnet's global generator).
         **kwargs: base `Layer` arguments.
 
+    Call args:
+        mask: a list `[query_mask, value_mask]` (or with a third, unused, key mask) of
+            `(batch, Tq)` / `(batch, Tv)` boolean masks or None; filled from the inputs' own masks
+            when not given. Masked value steps get no attention; masked query steps output 0, and
+            the output carries the query mask.
+
     Raises:
         ValueError: an unknown `score_mode` or a bad rate; at call, not a list of 2 or 3 inputs,
-            or masks of the wrong shape.
+            a mask that is not a list of 2 or 3, or masks of the wrong shape.
     """
 
     def __init__(self, use_scale: bool = False, score_mode: str = "dot", dropout: float = 0.0,
@@ -341,6 +377,31 @@ class Attention(Layer):
             raise ValueError(f"Layer '{self.name}' (Attention) expects a list [query, value] or [query, value, key], "
                              f"got {type(inputs).__name__}")
         return list(inputs)
+
+    def _validate_mask(self, mask: Any) -> None:
+        if mask is not None and (not isinstance(mask, (list, tuple)) or not 2 <= len(mask) <= 3):
+            raise ValueError(f"Layer '{self.name}' (Attention): mask must be a list [query_mask, value_mask] "
+                             f"(optionally with a key mask), got {type(mask).__name__}"
+                             + (f" of length {len(mask)}" if isinstance(mask, (list, tuple)) else ""))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask: the query mask (`mask[0]`), or None.
+
+        Args:
+            inputs: `[query, value]` or `[query, value, key]`.
+            mask: `[query_mask, value_mask(, key_mask)]` or None.
+
+        Returns:
+            The query mask as a Tensor, or None.
+
+        Raises:
+            ValueError: bad inputs or mask lists.
+        """
+        self._validate(inputs)
+        self._validate_mask(mask)
+        if mask is None or mask[0] is None:
+            return None
+        return mask[0] if isinstance(mask[0], (Tensor, SymbolicTensor)) else Tensor(np.asarray(mask[0]))
 
     def build(self, input_shape: Any) -> None:
         shapes = self._validate(input_shape)
@@ -373,10 +434,10 @@ class Attention(Layer):
         k = rest[0] if rest else v
         owner = f"Layer '{self.name}' (Attention)"
         q_mask = v_mask = None
+        self._validate_mask(mask)
         if mask is not None:
-            masks = list(mask) if isinstance(mask, (list, tuple)) else [mask]
-            q_mask = _bool_array(owner, "mask[0]", masks[0])
-            v_mask = _bool_array(owner, "mask[1]", masks[1]) if len(masks) > 1 else None
+            q_mask = _bool_array(owner, "mask[0]", mask[0])
+            v_mask = _bool_array(owner, "mask[1]", mask[1])
             for name, m, t in (("query mask", q_mask, q), ("value mask", v_mask, v)):
                 if m is not None and m.shape != tuple(t.shape[:2]):
                     raise ValueError(f"{owner}: the {name} must have shape {tuple(t.shape[:2])}, got {m.shape}")

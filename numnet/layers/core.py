@@ -1,4 +1,4 @@
-"""Core layers: Dense, Activation, Identity, Lambda."""
+"""Core layers: Dense, Activation, Identity, Lambda, Masking."""
 from __future__ import annotations
 
 import inspect
@@ -8,11 +8,14 @@ import numpy as np
 
 from numnet import activations, initializers, ops, regularizers
 from numnet.autograd.function import Function
+from numnet.autograd.masking import set_keras_mask
 from numnet.autograd.tensor import Tensor
-from numnet.layers._layer_utils import get_constraint, layer_label, lookup, pop_unsupported, serialize_constraint
+from numnet.layers._layer_utils import (
+    get_constraint, layer_label, lookup, pop_unsupported, reject_symbolic, serialize_constraint,
+)
 from numnet.layers.layer import Layer
 
-__all__ = ["Dense", "Activation", "Identity", "Lambda"]
+__all__ = ["Dense", "Activation", "Identity", "Lambda", "Masking"]
 
 
 class _DenseProduct(Function):
@@ -78,6 +81,8 @@ class Dense(Layer):
         ValueError: bad `units`, unknown activation/initializer/regularizer name; at call, an
             input whose last dimension differs from the one the layer was built with.
     """
+
+    _supports_masking = True
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -182,6 +187,8 @@ class Activation(Layer):
         ValueError: unknown activation name (the message lists the valid names).
     """
 
+    _supports_masking = True
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         fn = lookup(activations.get, activation, layer_label(self, kwargs), "activation")
         super().__init__(**kwargs)
@@ -206,6 +213,8 @@ class Identity(Layer):
     Args:
         **kwargs: base `Layer` arguments (name, dtype, trainable, input_shape, ...).
     """
+
+    _supports_masking = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -236,7 +245,10 @@ class Lambda(Layer):
         function: callable taking the inputs (and `training` if it has such a parameter).
         output_shape: the output shape without the batch axis (tuple), a callable mapping the
             input shape to the output shape, or None to infer it by running `function`.
-        mask: only None (numnet does not propagate masks).
+        mask: None (the layer drops an input mask, as in Keras), a callable
+            `mask(inputs, previous_mask)` returning the output mask (like `compute_mask`), or a
+            boolean array used as the output mask whatever the input. `function` receives the
+            input's mask as `mask=` when it has such a parameter.
         arguments: optional dict of keyword arguments passed to `function`.
         **kwargs: base `Layer` arguments.
 
@@ -259,24 +271,47 @@ class Lambda(Layer):
         if arguments is not None and not isinstance(arguments, dict):
             raise ValueError(f"{label}: arguments must be a dict of keyword arguments or None, got "
                              f"arguments={arguments!r:.80}")
-        if mask is not None:
-            raise ValueError(f"{label}: mask={mask!r:.80} is not supported by numnet (only None)")
+        if mask is not None and not callable(mask):
+            arr = np.asarray(getattr(mask, "data", mask))
+            if arr.dtype.kind not in "biu":
+                raise ValueError(f"{label}: mask must be None, a callable (inputs, previous_mask) -> mask, or a "
+                                 f"boolean array, got mask={mask!r:.80}")
+            mask = arr.astype(bool)
         super().__init__(**kwargs)
         self.function = function
         self.output_shape_arg = output_shape
         self.arguments = dict(arguments or {})
+        self.mask = mask
+        self.supports_masking = mask is not None
         try:
             params = inspect.signature(function).parameters
             self._pass_training = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+            self._pass_mask = "mask" in params
         except (TypeError, ValueError):
-            self._pass_training = False
+            self._pass_training = self._pass_mask = False
         self.built = True
 
-    def call(self, inputs: Any, training: Optional[bool] = None) -> Any:
+    def call(self, inputs: Any, mask: Any = None, training: Optional[bool] = None) -> Any:
         kwargs = dict(self.arguments)
+        if self._pass_mask and "mask" not in kwargs:
+            kwargs["mask"] = mask
         if self._pass_training and "training" not in kwargs:
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask: `self.mask(inputs, mask)` for a callable `mask`, else the fixed `mask`.
+
+        Args:
+            inputs: the layer's input.
+            mask: the input's mask.
+
+        Returns:
+            The output mask, or None when the layer has no `mask`.
+        """
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return None if self.mask is None else Tensor(self.mask)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         spec = self.output_shape_arg
@@ -290,6 +325,12 @@ class Lambda(Layer):
         return (batch,) + spec
 
     def get_config(self) -> Dict[str, Any]:
+        """The config; functions (`function`, a callable `output_shape` or `mask`) are named by their
+        registered names.
+
+        Raises:
+            ValueError: a callable `mask` that is not registered.
+        """
         from numnet.utils import serialization
 
         spec = self.output_shape_arg
@@ -301,6 +342,15 @@ class Lambda(Layer):
             if callable(spec) else (list(spec) if spec is not None else None),
             "arguments": self.arguments,
         })
+        if callable(self.mask):
+            if not _is_registered(self.mask):
+                raise ValueError(
+                    f"Layer '{self.name}' (Lambda): its mask function {getattr(self.mask, '__name__', self.mask)!r} "
+                    f"is not registered, so the config cannot name it; decorate it with "
+                    f"@numnet.saving.register_serializable()")
+            config["mask"] = serialization.get_registered_name(self.mask)
+        elif self.mask is not None:
+            config["mask"] = self.mask.tolist()
         return config
 
     @classmethod
@@ -322,4 +372,70 @@ class Lambda(Layer):
         spec = config.pop("output_shape", None)
         if isinstance(spec, str):
             spec = serialization.resolve(spec, {}, kind="function")
-        return cls(fn, output_shape=spec, **config)
+        mask = config.pop("mask", None)
+        if isinstance(mask, str):
+            mask = serialization.resolve(mask, {}, kind="function")
+        return cls(fn, output_shape=spec, mask=mask, **config)
+
+
+class Masking(Layer):
+    """Skips padded timesteps: a step whose features all equal `mask_value` is masked (`keras.layers.Masking`).
+
+    For inputs `(batch, timesteps, features)` the output is the input with the masked steps set
+    to 0, carrying the mask `(batch, timesteps)`: True where some feature differs from
+    `mask_value`. Layers after it that support masking (recurrent layers, GlobalAveragePooling1D,
+    attention, losses and metrics in `fit`/`evaluate`) then ignore those steps.
+
+    Args:
+        mask_value: the padding value (default 0.0).
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        ValueError: `mask_value` is not a number; at call, a scalar input.
+    """
+
+    _supports_masking = True
+
+    def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
+        label = layer_label(self, kwargs)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{label}: mask_value must be a number, got mask_value={mask_value!r:.80}")
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+        self.built = True
+
+    def _keep(self, inputs: Any) -> np.ndarray:
+        data = np.asarray(getattr(inputs, "data", inputs))
+        if data.ndim < 1:
+            raise ValueError(f"Layer '{self.name}' (Masking) expects inputs with a feature axis, got a scalar")
+        return np.any(data != self.mask_value, axis=-1, keepdims=True)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Tensor:
+        """The mask: True where some feature of the step differs from `mask_value`.
+
+        Args:
+            inputs: the layer's input `(batch, timesteps, features)`.
+            mask: ignored (the mask comes from the values).
+
+        Returns:
+            A boolean Tensor of the input's shape without the last axis.
+
+        Raises:
+            TypeError: `inputs` is a symbolic tensor.
+        """
+        reject_symbolic(f"Layer '{self.name}' (Masking)", inputs)
+        return Tensor(self._keep(inputs)[..., 0])
+
+    def call(self, inputs: Tensor) -> Tensor:
+        keep = self._keep(inputs)
+        outputs = ops.where(keep, inputs, inputs.data.dtype.type(0))
+        set_keras_mask(outputs, keep[..., 0])
+        return outputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config

@@ -8,7 +8,9 @@ import numpy as np
 from numnet import initializers, regularizers
 from numnet.autograd.function import Function
 from numnet.autograd.tensor import Tensor
-from numnet.layers._layer_utils import get_constraint, layer_label, lookup, pop_unsupported, serialize_constraint
+from numnet.layers._layer_utils import (
+    get_constraint, layer_label, lookup, pop_unsupported, reject_symbolic, serialize_constraint,
+)
 from numnet.layers.layer import Layer
 
 __all__ = ["Embedding"]
@@ -37,7 +39,9 @@ class Embedding(Layer):
             (default "uniform": RandomUniform(-0.05, 0.05)).
         embeddings_regularizer: penalty on the table.
         embeddings_constraint: callable applied after each update.
-        mask_zero: whether id 0 is padding (see `compute_mask`).
+        mask_zero: whether id 0 is padding: the output then carries the mask `ids != 0`
+            (`compute_mask`), which later layers (recurrent, pooling, attention, losses and
+            metrics) use to skip the padded steps.
         weights: optional initial table, `[array]` or an array.
         **kwargs: base `Layer` arguments.
 
@@ -63,6 +67,7 @@ class Embedding(Layer):
         self.embeddings_regularizer = reg
         self.embeddings_constraint = get_constraint(embeddings_constraint, "Embedding", "embeddings_constraint")
         self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
         self.embeddings = None
         self._initial_weights = weights
         if weights is not None:
@@ -95,11 +100,23 @@ class Embedding(Layer):
             )
         return _Gather.apply(self.embeddings, ids=ids)
 
-    def compute_mask(self, inputs: Any, mask: Any = None) -> Optional[np.ndarray]:
-        """Boolean mask `inputs != 0` when `mask_zero`, else None."""
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Optional[Tensor]:
+        """The padding mask of the ids.
+
+        Args:
+            inputs: the ids.
+            mask: ignored (the mask comes from the ids).
+
+        Returns:
+            The boolean Tensor `inputs != 0` when `mask_zero`, else None.
+
+        Raises:
+            TypeError: `inputs` is a symbolic tensor.
+        """
+        reject_symbolic(f"Layer '{self.name}' (Embedding)", inputs)
         if not self.mask_zero:
             return None
-        return np.asarray(getattr(inputs, "data", inputs)) != 0
+        return Tensor(np.asarray(getattr(inputs, "data", inputs)) != 0)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return tuple(input_shape) + (self.output_dim,)

@@ -2,18 +2,23 @@
 
 A layer owns Variables (made in `build` with `add_weight`), computes `call(inputs)` with
 numnet.ops, and describes itself with `get_config`. `__call__` converts arrays to Tensors,
-builds on first use, passes `training` down to nested layers, and, on symbolic inputs
-(`numnet.Input`), records a node for a functional model instead of computing.
+builds on first use, passes `training` down to nested layers, propagates Keras masks (the
+input's `_keras_mask` goes to `call(..., mask=...)`, and `compute_mask` gives the output's),
+and, on symbolic inputs (`numnet.Input`), records a node for a functional model instead of
+computing.
 """
 from __future__ import annotations
 
 import inspect
+import math
 import threading
+import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from numnet.autograd import Tensor, Variable, no_grad
+from numnet.autograd.masking import get_keras_mask, set_keras_mask
 from numnet.config.settings import floatx
 from numnet.layers.symbolic import Node, SymbolicTensor, flatten, map_structure
 from numnet.utils.naming import to_snake_case, unique_name
@@ -21,6 +26,7 @@ from numnet.utils.serialization import charge_allocation
 
 _call_context = threading.local()
 _BUILTIN_LAYERS: Dict[str, type] = {}
+_CALL_SPECS: Dict[type, tuple] = {}  # per class: see Layer._call_spec
 _layers_with_losses: set = set()  # ids of layers holding add_loss values (may hold stale ids)
 
 
@@ -29,6 +35,20 @@ def _context_stack() -> list:
     if stack is None:
         stack = _call_context.stack = []
     return stack
+
+
+def _is_tensor_argument(value: Any) -> bool:
+    """Keras's notion of a tensor argument of `call`: a tensor, or a non-empty structure of tensors
+    (Nones allowed)."""
+    if isinstance(value, (Tensor, np.ndarray, SymbolicTensor)):
+        return True
+    if isinstance(value, (list, tuple, dict)) and len(value) > 0:
+        return all(v is None or isinstance(v, (Tensor, np.ndarray, SymbolicTensor)) for v in flatten(value))
+    return False
+
+
+def _any_mask(masks: Any) -> bool:
+    return masks is not None and any(m is not None for m in flatten(masks))
 
 
 def _json_safe(value: Any) -> bool:
@@ -47,7 +67,9 @@ class Layer:
     Subclasses implement `build(input_shape)` (create weights with `add_weight`),
     `call(inputs, training=None)` (the computation, on Tensors, with numnet.ops),
     `compute_output_shape(input_shape)` when it can be given without running `call`,
-    and `get_config()` returning the constructor arguments.
+    and `get_config()` returning the constructor arguments. For masks (Keras 3's rules),
+    `call` may take `mask=None`, and `supports_masking` / `compute_mask(inputs, mask)` give
+    the output's mask.
 
     Args:
         trainable: whether the layer's weights are updated by training.
@@ -139,6 +161,24 @@ class Layer:
 
     compute_dtype = dtype
     variable_dtype = dtype
+
+    _supports_masking: Optional[bool] = None  # None: True exactly when the class overrides compute_mask
+
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer computes an output mask with `compute_mask` (else an input mask is dropped).
+
+        As in Keras, it defaults to True for a class that overrides `compute_mask`; built-in
+        layers that let a mask through (Dense, Dropout, normalization, activations, ...) set it.
+        """
+        value = self._supports_masking
+        if value is None:
+            return type(self).compute_mask is not Layer.compute_mask
+        return value
+
+    @supports_masking.setter
+    def supports_masking(self, value: bool) -> None:
+        self._supports_masking = bool(value)
 
     @property
     def trainable(self) -> bool:
@@ -357,6 +397,22 @@ class Layer:
         """The layer's computation on Tensors."""
         return inputs
 
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The mask of the outputs for these inputs (Keras 3 semantics).
+
+        `__call__` calls it, when `supports_masking` is True, with the first input and the mask
+        passed to `call` (or else the first input's own mask); its result is attached to the
+        outputs as `_keras_mask`. The default lets the previous mask through unchanged.
+
+        Args:
+            inputs: the first input of the call.
+            previous_mask: the input's mask (a boolean Tensor, or a list for list inputs), or None.
+
+        Returns:
+            The output mask (a boolean Tensor, a list with one per output, or None).
+        """
+        return previous_mask
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape for an input shape (None for unknown dims).
 
@@ -414,22 +470,33 @@ class Layer:
         self.built = True
 
     @classmethod
+    def _call_spec(cls) -> tuple:
+        """What `__call__` needs to know about this class's `call`, computed once per class:
+        (parameter names, has `mask`, has some `<arg>_mask`, overrides `compute_mask`, fills masks,
+        accepts `training`, default of `training`)."""
+        spec = _CALL_SPECS.get(cls)
+        if spec is None:
+            signature = inspect.signature(cls.call).parameters
+            params = tuple(p for p in signature if p != "self")
+            has_mask = "mask" in params
+            named_masks = any(p.endswith("_mask") and p[:-5] in params for p in params)
+            training = signature.get("training")
+            accepts_training = training is not None or any(p.kind is p.VAR_KEYWORD for p in signature.values())
+            default = training.default if training is not None and training.default is not inspect.Parameter.empty \
+                else None
+            spec = (params, has_mask, named_masks, cls.compute_mask is not Layer.compute_mask,
+                    has_mask or named_masks, accepts_training, default)
+            _CALL_SPECS[cls] = spec
+        return spec
+
+    @classmethod
     def _accepts_training(cls) -> bool:
-        cached = cls.__dict__.get("_call_has_training")
-        if cached is None:
-            params = inspect.signature(cls.call).parameters
-            cached = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-            type.__setattr__(cls, "_call_has_training", cached)
-        return cached
+        return cls._call_spec()[5]
 
     @classmethod
     def _training_default(cls) -> Any:
         """The default value of `call`'s `training` parameter (None if it has none), cached per class."""
-        if "_call_training_default" not in cls.__dict__:
-            param = inspect.signature(cls.call).parameters.get("training")
-            default = param.default if param is not None and param.default is not inspect.Parameter.empty else None
-            type.__setattr__(cls, "_call_training_default", default)
-        return cls.__dict__["_call_training_default"]
+        return cls._call_spec()[6]
 
     def _convert_input(self, x: Any) -> Any:
         if isinstance(x, Tensor):
@@ -454,22 +521,58 @@ class Layer:
         plain = (len(args) == 1 and isinstance(inputs, (Tensor, np.ndarray))
                  and not any(isinstance(v, (SymbolicTensor, list, tuple, dict)) for v in kwargs.values()))
         if not plain and any(isinstance(t, SymbolicTensor) for t in flatten((args, kwargs))):
-            return self._symbolic_call(args, kwargs)
+            outputs = self._symbolic_call(args, kwargs)
+            self._set_symbolic_masks(args[0], kwargs, outputs)
+            if (len(args) == 1 and not kwargs and isinstance(inputs, SymbolicTensor) and inputs._keras_mask is not None
+                    and (_CALL_SPECS.get(type(self)) or self._call_spec())[1] and inputs.dtype == self.dtype
+                    and self._inbound_nodes):
+                # Keras bakes the mask it fills in for such a call into the graph: a model passes it on replay
+                self._inbound_nodes[-1].mask_feed = inputs._keras_mask
+            return outputs
+        raw = inputs
         if isinstance(inputs, (list, tuple)):
             inputs = type(inputs)(self._convert_input(x) for x in inputs)
+            for x, y in zip(raw, inputs):
+                if y is not x and isinstance(x, Tensor) and x._keras_mask is not None:
+                    y._keras_mask = x._keras_mask
         elif isinstance(inputs, dict):
             inputs = {k: self._convert_input(x) for k, x in inputs.items()}
+            for k, x in raw.items():
+                if inputs[k] is not x and isinstance(x, Tensor) and x._keras_mask is not None:
+                    inputs[k]._keras_mask = x._keras_mask
         else:
             inputs = self._convert_input(inputs)
+            if inputs is not raw and isinstance(raw, Tensor) and raw._keras_mask is not None:
+                inputs._keras_mask = raw._keras_mask
+        # masks: Keras 3's rules (the input's mask fills `mask=`; the output mask comes from compute_mask)
+        spec = _CALL_SPECS.get(type(self)) or self._call_spec()
+        if plain:
+            previous_mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
+            if spec[4]:
+                if spec[2]:
+                    self._populate_masks(inputs, args, kwargs, spec)
+                elif (previous_mask is not None and kwargs.get("mask") is None
+                      and not any(isinstance(v, (Tensor, np.ndarray)) for v in kwargs.values())):
+                    kwargs["mask"] = previous_mask
+                given = kwargs.get("mask")
+                if given is not None:
+                    previous_mask = given
+        else:
+            previous_mask = map_structure(get_keras_mask, inputs)
+            if spec[4]:
+                self._populate_masks(inputs, args, kwargs, spec)
+                given = kwargs.get("mask")
+                if given is not None:
+                    previous_mask = given
         stack = _context_stack()
         training = kwargs.get("training")
         if training is None:
             training = stack[-1] if stack else None
-            if self._accepts_training():
+            if spec[5]:
                 if training is None:
-                    training = self._training_default()
+                    training = spec[6]
                 kwargs["training"] = training
-        elif not self._accepts_training():
+        elif not spec[5]:
             kwargs.pop("training")
         if not self.built:
             self._maybe_build(map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else t, inputs))
@@ -487,7 +590,107 @@ class Layer:
                     if out.ndim > 0 and out.shape[0] > 0:  # Keras averages it over the batch
                         penalty = penalty / out.shape[0]
                     self.add_loss(penalty)
+        if previous_mask is not None or spec[3]:
+            if self.supports_masking:
+                self._set_mask_metadata(inputs, outputs, previous_mask)
+            elif _any_mask(previous_mask):
+                self._warn_mask_dropped()
         return outputs
+
+    # ----- masks ------------------------------------------------------------------------------------
+    def _populate_masks(self, first: Any, args: tuple, kwargs: Dict[str, Any], spec: tuple) -> None:
+        """Fill `mask=` (one tensor argument) or `<arg>_mask=` (several) from the arguments' masks."""
+        params = spec[0]
+        named: Dict[str, Any] = {}
+        for i, value in enumerate((first,) + tuple(args[1:])):
+            named[params[i] if i < len(params) else f"*{i}"] = value
+        named.update(kwargs)
+        tensors = [(k, v) for k, v in named.items() if _is_tensor_argument(v)]
+        if len(tensors) == 1:
+            if spec[1] and named.get("mask") is None:
+                kwargs["mask"] = map_structure(get_keras_mask, tensors[0][1])
+        elif len(tensors) > 1:
+            for name, value in tensors:
+                key = f"{name}_mask"
+                if key in params and named.get(key) is None:
+                    kwargs[key] = map_structure(get_keras_mask, value)
+
+    def _set_mask_metadata(self, inputs: Any, outputs: Any, previous_mask: Any, symbolic: bool = False) -> None:
+        """Attach `compute_mask(inputs, previous_mask)` to the outputs that have no mask yet."""
+        flat = flatten(outputs)
+        if all(get_keras_mask(t) is not None for t in flat):
+            return
+        if not symbolic:
+            masks = self.compute_mask(inputs, previous_mask)
+        elif type(self).compute_mask is Layer.compute_mask:
+            masks = previous_mask
+        else:
+            masks = self._evaluate_symbolic_masks(inputs, previous_mask)
+        if masks is None:
+            return
+        for t, m in zip(flat, flatten(masks)):
+            if m is not None and isinstance(t, (Tensor, SymbolicTensor)) and t._keras_mask is None:
+                set_keras_mask(t, m)
+
+    def _set_symbolic_masks(self, first: Any, kwargs: Dict[str, Any], outputs: Any) -> None:
+        given = kwargs.get("mask")
+        previous_mask = given if given is not None else map_structure(get_keras_mask, first)
+        if self.supports_masking:
+            if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+                self._set_mask_metadata(first, outputs, previous_mask, symbolic=True)
+        elif _any_mask(previous_mask):
+            self._warn_mask_dropped()
+
+    def _evaluate_symbolic_masks(self, inputs: Any, previous_mask: Any) -> Any:
+        """`compute_mask` on symbolic tensors: run it twice on zeros standing in for the inputs (unknown
+        dimensions 2, then 3) and read the mask's shape off the results (dimensions that differ are
+        unknown). A mask passed through unchanged keeps its symbolic tensor."""
+        runs = []
+        for fill in (2, 3):
+            stand_ins: Dict[int, SymbolicTensor] = {}
+
+            def concrete(t: Any, dtype: Any = None) -> Any:
+                if not isinstance(t, SymbolicTensor):
+                    return t
+                shape = tuple(fill if d is None else d for d in t.shape)
+                itemsize = np.dtype(dtype if dtype is not None else t.dtype).itemsize
+                charge_allocation(math.prod(shape) * itemsize,
+                                  f"Layer '{self.name}': a stand-in of shape {shape} for computing its mask")
+                if dtype is None:
+                    return Tensor._from_op(np.zeros(shape, dtype=t.dtype), None)
+                out = Tensor._from_op(np.ones(shape, dtype=dtype), None)
+                stand_ins[id(out)] = t
+                return out
+
+            stand_in_inputs = map_structure(concrete, inputs)
+            stand_in_masks = map_structure(lambda m: concrete(m, bool), previous_mask)
+            with no_grad():
+                # the stand-ins are kept alive with the result, so their ids stay theirs
+                runs.append((self.compute_mask(stand_in_inputs, stand_in_masks), stand_ins, stand_in_masks))
+        (first, ids_a, _), (second, ids_b, _) = runs
+
+        def combine(a: Any, b: Any) -> Any:
+            if a is None or b is None:
+                return None
+            if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
+                return type(a)(combine(x, y) for x, y in zip(a, b))
+            if isinstance(a, dict) and isinstance(b, dict):
+                return {k: combine(a[k], b.get(k)) for k in a}
+            if id(a) in ids_a and ids_a[id(a)] is ids_b.get(id(b)):
+                return ids_a[id(a)]
+            sa, sb = np.shape(getattr(a, "data", a)), np.shape(getattr(b, "data", b))
+            if len(sa) != len(sb):
+                return SymbolicTensor((None,) * len(sa), dtype="bool")
+            return SymbolicTensor(tuple(x if x == y else None for x, y in zip(sa, sb)), dtype="bool")
+
+        return combine(first, second)
+
+    def _warn_mask_dropped(self) -> None:
+        warnings.warn(
+            f"Layer '{self.name}' ({type(self).__name__}) got an input that carries a mask, but it does not "
+            f"support masking: the mask is dropped and the layers after it will not see it.",
+            stacklevel=3,
+        )
 
     def _symbolic_call(self, args: tuple, kwargs: Dict[str, Any]) -> Any:
         inputs = args[0]

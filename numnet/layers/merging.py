@@ -1,12 +1,22 @@
 """Merging layers: combine a list of inputs (Add, Subtract, Multiply, Average, Maximum, Minimum,
-Concatenate, Dot)."""
+Concatenate, Dot).
+
+Masks follow Keras 3: the output of Add, Subtract, Average, Multiply, Maximum and Minimum is
+masked where any input is unmasked (the OR of the masks), and only when every input has a
+mask; Multiply, Maximum and Minimum also leave masked entries out of the result. Concatenate
+joins the masks (an input without one counts as unmasked); Dot gives no mask.
+"""
 from __future__ import annotations
 
 from functools import reduce
 from typing import Any, Dict, List, Optional, Sequence
 
+import numpy as np
+
 from numnet import ops
+from numnet.autograd.masking import get_keras_mask, set_keras_mask
 from numnet.autograd.tensor import Tensor
+from numnet.layers._layer_utils import mask_array
 from numnet.layers.layer import Layer
 from numnet.layers.normalization import _l2_normalize
 
@@ -31,9 +41,29 @@ def _broadcast_dims(a: Optional[int], b: Optional[int], layer: Layer, shapes: An
                      f"broadcast together: {[tuple(s) for s in shapes]}")
 
 
+def _input_masks(layer: Layer, inputs: List[Any]) -> List[Optional[np.ndarray]]:
+    """The inputs' own masks, each broadcast over the input's last axis (None for an unmasked input).
+    Like Keras, masks are only read when the inputs have the same rank."""
+    if len({len(t.shape) for t in inputs}) != 1:
+        return [None] * len(inputs)
+    out: List[Optional[np.ndarray]] = []
+    for i, x in enumerate(inputs):
+        m = mask_array(f"Layer '{layer.name}' ({type(layer).__name__})", get_keras_mask(x), f"the mask of input {i}")
+        if m is not None:
+            try:
+                m = np.broadcast_to(m[..., None], tuple(x.shape))
+            except ValueError:
+                raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): input {i} of shape "
+                                 f"{tuple(x.shape)} carries a mask of shape {m.shape}, which does not fit it "
+                                 f"(expected the input's shape without its last axis)") from None
+        out.append(m)
+    return out
+
+
 class _Merge(Layer):
     _min_inputs = 1
     _max_inputs: Optional[int] = None
+    _supports_masking = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -61,6 +91,42 @@ class _Merge(Layer):
         except ValueError:
             self.compute_output_shape([tuple(t.shape) for t in inputs])
             raise
+
+    def _check_masks(self, inputs: Any, mask: Any) -> Optional[list]:
+        if mask is None:
+            return None
+        owner = f"Layer '{self.name}' ({type(self).__name__})"
+        if not isinstance(mask, (list, tuple)):
+            raise ValueError(f"{owner}: the mask must be a list (one mask or None per input), got "
+                             f"{type(mask).__name__}")
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"{owner}: the inputs must be a list, got {type(inputs).__name__}")
+        if len(mask) != len(inputs):
+            raise ValueError(f"{owner}: got {len(inputs)} inputs but {len(mask)} masks; give one mask (or None) "
+                             f"per input")
+        return list(mask)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask: the OR of the inputs' masks, or None when some input has none.
+
+        Args:
+            inputs: the list of inputs.
+            mask: one mask (or None) per input.
+
+        Returns:
+            A boolean Tensor, or None.
+
+        Raises:
+            ValueError: `mask` is not a list as long as `inputs`.
+        """
+        masks = self._check_masks(inputs, mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        owner = f"Layer '{self.name}' ({type(self).__name__})"
+        out = mask_array(owner, masks[0])
+        for m in masks[1:]:
+            out = np.logical_or(out, mask_array(owner, m))
+        return Tensor(out)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         shapes = self._check_list(input_shape)
@@ -106,7 +172,44 @@ class Multiply(_Merge):
     """
 
     def _merge(self, inputs: List[Tensor]) -> Tensor:
-        return reduce(ops.multiply, inputs)
+        masks = _input_masks(self, inputs)
+        if all(m is None for m in masks):
+            return reduce(ops.multiply, inputs)
+        # masked entries count as 1 in the product; the result is 0 where every input is masked
+        has_output_mask = all(m is not None for m in masks)
+        output = output_mask = None
+        for x, m in zip(inputs, masks):
+            if m is not None:
+                x = ops.where(m, x, x.data.dtype.type(1))
+                if has_output_mask:
+                    output_mask = m if output_mask is None else np.logical_or(output_mask, m)
+            output = x if output is None else ops.multiply(output, x)
+        if has_output_mask:
+            output = ops.where(output_mask, output, output.data.dtype.type(0))
+            set_keras_mask(output, np.any(output_mask, axis=-1))
+        return output
+
+
+def _masked_extremum(layer: Layer, op: Any, inputs: List[Tensor]) -> Tensor:
+    """Keras's Maximum/Minimum with masks: a masked entry takes the other operand's value, and the
+    output is masked (OR of the masks) only when every input has a mask."""
+    masks = _input_masks(layer, inputs)
+    if all(m is None for m in masks):
+        return reduce(op, inputs)
+    output = output_mask = None
+    for x, m in zip(inputs, masks):
+        if output is None:
+            output, output_mask = x, m
+            continue
+        if m is not None:
+            x = ops.where(m, x, output)
+        if output_mask is not None:
+            output = ops.where(output_mask, output, x)
+        output_mask = np.logical_or(output_mask, m) if m is not None and output_mask is not None else None
+        output = op(output, x)
+    if output_mask is not None:
+        set_keras_mask(output, np.any(output_mask, axis=-1))
+    return output
 
 
 class Average(_Merge):
@@ -129,7 +232,7 @@ class Maximum(_Merge):
     """
 
     def _merge(self, inputs: List[Tensor]) -> Tensor:
-        return reduce(ops.maximum, inputs)
+        return _masked_extremum(self, ops.maximum, inputs)
 
 
 class Minimum(_Merge):
@@ -140,7 +243,7 @@ class Minimum(_Merge):
     """
 
     def _merge(self, inputs: List[Tensor]) -> Tensor:
-        return reduce(ops.minimum, inputs)
+        return _masked_extremum(self, ops.minimum, inputs)
 
 
 class Concatenate(_Merge):
@@ -163,6 +266,40 @@ class Concatenate(_Merge):
         if any(len(s) != len(shapes[0]) for s in shapes):
             self.compute_output_shape(shapes)
         return ops.concatenate(inputs, axis=self.axis)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask: the inputs' masks (all True for an input without one), each broadcast to
+        its input, joined along `axis`, then reduced over the last axis with OR.
+
+        Args:
+            inputs: the list of inputs.
+            mask: one mask (or None) per input.
+
+        Returns:
+            A boolean Tensor, or None when no input has a mask.
+
+        Raises:
+            ValueError: `mask` is not a list as long as `inputs`, or a mask does not fit its input.
+        """
+        masks = self._check_masks(inputs, mask)
+        if masks is None or all(m is None for m in masks):
+            return None
+        owner = f"Layer '{self.name}' (Concatenate)"
+        full = []
+        for i, (x, m) in enumerate(zip(inputs, masks)):
+            shape = tuple(x.shape)
+            if m is None:
+                full.append(np.ones(shape, dtype=bool))
+                continue
+            m = mask_array(owner, m, f"the mask of input {i}")
+            if m.ndim < len(shape):
+                m = m[..., None]
+            try:
+                full.append(np.broadcast_to(m, shape))
+            except ValueError:
+                raise ValueError(f"{owner}: input {i} of shape {shape} has a mask of shape {m.shape}, which does "
+                                 f"not fit it") from None
+        return Tensor(np.any(np.concatenate(full, axis=self.axis), axis=-1))
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         shapes = [tuple(s) for s in self._check_list(input_shape)]
@@ -245,6 +382,18 @@ class Dot(_Merge):
         out = ops.matmul(ops.reshape(x, (b, -1, k)), ops.reshape(y, (b, k, -1)))
         shape = (b,) + rest_x + rest_y
         return ops.reshape(out, shape if len(shape) > 1 else (b, 1))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        """No output mask (as in Keras).
+
+        Args:
+            inputs: the two inputs.
+            mask: their masks.
+
+        Returns:
+            None.
+        """
+        return None
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         shapes = [tuple(s) for s in self._check_list(input_shape)]

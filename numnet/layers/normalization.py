@@ -8,7 +8,8 @@ import numpy as np
 from numnet import initializers, ops, regularizers
 from numnet.autograd.function import Function
 from numnet.autograd.tensor import Tensor
-from numnet.layers._layer_utils import get_constraint, layer_label, lookup, serialize_constraint
+from numnet.config.settings import epsilon
+from numnet.layers._layer_utils import get_constraint, layer_label, lookup, mask_array, serialize_constraint
 from numnet.layers.layer import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
@@ -130,6 +131,9 @@ class BatchNormalization(Layer):
     with the batch mean and (biased) variance over every axis but `axis`, and
     `moving = moving * momentum + batch_stat * (1 - momentum)` for both statistics.
     Inference, or a frozen layer (`trainable=False`): the moving statistics are used.
+    With a mask (`call(..., mask=...)`, or the input's own mask from `Embedding(mask_zero=True)`
+    or `Masking`; shape: the input's without the last axis), the training statistics are taken
+    over the unmasked entries only, as in Keras.
 
     Args:
         axis: the feature axis (default -1).
@@ -150,8 +154,11 @@ class BatchNormalization(Layer):
     Weights, in order: gamma, beta (trainable), moving_mean, moving_variance (non-trainable).
 
     Raises:
-        ValueError: `axis` out of range or a feature size different from the built one.
+        ValueError: `axis` out of range or a feature size different from the built one; a mask
+            whose rank is not the input's minus one.
     """
+
+    _supports_masking = True
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
@@ -212,16 +219,23 @@ class BatchNormalization(Layer):
         self._bshape = tuple(int(size) if i == ax else 1 for i in range(len(shape)))
         self.built = True
 
-    def call(self, inputs: Tensor, training: Optional[bool] = None) -> Tensor:
+    def call(self, inputs: Tensor, training: Optional[bool] = None, mask: Any = None) -> Tensor:
         shape = inputs.shape
         if len(shape) != self._ndim or shape[self._ax] != self._size:
             raise ValueError(
                 f"Layer '{self.name}' (BatchNormalization) expected inputs of rank {self._ndim} with "
                 f"{self._size} features on axis {self.axis}, got inputs of shape {tuple(shape)}"
             )
+        owner = f"Layer '{self.name}' (BatchNormalization)"
+        m = mask_array(owner, mask)
+        if m is not None and m.ndim != len(shape) - 1:
+            raise ValueError(f"{owner}: the mask must have one dimension less than the inputs, got mask shape "
+                             f"{m.shape} for inputs of shape {tuple(shape)}")
         params = [p for p in (self.gamma, self.beta) if p is not None]
         flags = dict(bshape=self._bshape, eps=self.epsilon, has_gamma=self.gamma is not None,
                      has_beta=self.beta is not None)
+        if training and self.trainable and m is not None:
+            return self._masked_training(inputs, m)
         if training and self.trainable:
             mean, centered, var = _moments(inputs.data, self._reduction_axes)
             out = _Normalize.apply(inputs, *params, stats=(centered, var), axes=self._reduction_axes, **flags)
@@ -231,6 +245,32 @@ class BatchNormalization(Layer):
             mv[...] = mv * m + var.reshape(mv.shape).astype(mv.dtype) * (1.0 - m)
             return out
         return _Affine.apply(inputs, *params, mean=self.moving_mean.data, var=self.moving_variance.data, **flags)
+
+    def _masked_training(self, inputs: Tensor, mask: np.ndarray) -> Tensor:
+        """Training step with statistics over the unmasked entries (Keras's masked moments)."""
+        try:
+            keep = np.broadcast_to(mask[..., None], inputs.shape)
+        except ValueError:
+            raise ValueError(f"Layer '{self.name}' (BatchNormalization): a mask of shape {mask.shape} does not fit "
+                             f"inputs of shape {tuple(inputs.shape)}") from None
+        dtype = inputs.data.dtype
+        axes = self._reduction_axes
+        zero = dtype.type(0)
+        count = keep.sum(axis=axes, keepdims=True).astype(dtype) + dtype.type(epsilon())
+        mean = ops.sum(ops.where(keep, inputs, zero), axis=axes, keepdims=True) / count
+        diff = ops.where(keep, inputs - mean, zero)
+        var = ops.sum(diff * diff, axis=axes, keepdims=True) / count
+        scale = 1.0 / ops.sqrt(var + dtype.type(self.epsilon))
+        if self.gamma is not None:
+            scale = scale * ops.reshape(self.gamma, self._bshape)
+        out = inputs * scale - mean * scale
+        if self.beta is not None:
+            out = out + ops.reshape(self.beta, self._bshape)
+        m = self.momentum
+        mm, mv = self.moving_mean.data, self.moving_variance.data
+        mm[...] = mm * m + mean.data.reshape(mm.shape).astype(mm.dtype) * (1.0 - m)
+        mv[...] = mv * m + var.data.reshape(mv.shape).astype(mv.dtype) * (1.0 - m)
+        return out
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
@@ -275,6 +315,8 @@ class LayerNormalization(Layer):
         TypeError: `axis` is not an int or list of ints.
         ValueError: an axis out of range for the input.
     """
+
+    _supports_masking = True
 
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  rms_scaling: bool = False, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
@@ -405,6 +447,8 @@ class GroupNormalization(Layer):
             channels or a count not divisible by `groups`; at call, a different channel count.
     """
 
+    _supports_masking = True
+
     def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
                  beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
@@ -510,6 +554,8 @@ class UnitNormalization(Layer):
     Raises:
         ValueError: a bad `axis`; at call, an axis out of range.
     """
+
+    _supports_masking = True
 
     def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
         if isinstance(axis, (list, tuple)) and all(

@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional
 from numnet import ops
 from numnet.autograd.tensor import Tensor
 from numnet.layers._layer_utils import (
-    conv_output_length, normalize_data_format, normalize_padding, normalize_tuple,
+    conv_output_length, mask_array, normalize_data_format, normalize_padding, normalize_tuple,
 )
 from numnet.layers.layer import Layer
 
@@ -178,11 +178,48 @@ class GlobalMaxPooling2D(_GlobalPooling):
 class GlobalAveragePooling1D(_GlobalPooling):
     """Mean over the steps axis: `(batch, steps, channels)` -> `(batch, channels)`.
 
-    Args: as `GlobalMaxPooling1D`.
+    With a mask `(batch, steps)` (passed as `mask=`, or carried by the input, e.g. from
+    `Embedding(mask_zero=True)` or `Masking`), the mean is over the unmasked steps only, as in
+    Keras; the output carries no mask.
+
+    Args:
+        data_format: "channels_last" (default) or "channels_first".
+        keepdims: keep the reduced axis with length 1.
+        **kwargs: base `Layer` arguments.
+
+    Raises:
+        ValueError: at call, inputs that are not rank 3, or a mask that is not `(batch, steps)`.
+        TypeError: a mask that is not boolean or numeric.
     """
 
     rank = 1
     _reduce = staticmethod(ops.mean)
+    _supports_masking = True
+
+    def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
+        if mask is None:
+            return super().call(inputs)
+        if inputs.ndim != 3:
+            _check_rank(self, inputs.shape, self.rank)
+        steps = self._axes[0]
+        shape = tuple(inputs.shape)
+        m = mask_array(f"Layer '{self.name}' (GlobalAveragePooling1D)", mask, shape=(shape[0], shape[steps]))
+        keep = m[:, :, None] if steps == 1 else m[:, None, :]
+        total = ops.sum(ops.where(keep, inputs, inputs.data.dtype.type(0)), axis=steps, keepdims=self.keepdims)
+        count = keep.sum(axis=steps, keepdims=self.keepdims).astype(inputs.data.dtype)
+        return total / count
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        """No output mask: the steps axis is pooled away.
+
+        Args:
+            inputs: the layer's input.
+            mask: the input's mask.
+
+        Returns:
+            None.
+        """
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

@@ -54,6 +54,8 @@ class Rescaling(Layer):
         ValueError: `scale` or `offset` is not numeric.
     """
 
+    _supports_masking = True
+
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any) -> None:
         scale = _number_or_list(scale, "Rescaling", "scale")
         offset = _number_or_list(offset, "Rescaling", "offset")
@@ -96,6 +98,8 @@ class Normalization(Layer):
         ValueError: only one of `mean`/`variance` given, a bad `axis`; at build, an axis out of
             range or statistics that do not broadcast to the kept axes.
     """
+
+    _supports_masking = True
 
     def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None, invert: bool = False,
                  **kwargs: Any) -> None:

@@ -10,9 +10,10 @@ every step is one matrix product, then a fused loop keeps the gates of each step
 backward runs backpropagation through time. Other activations (and custom cells in `RNN`)
 step the cell with `numnet.ops`.
 
-Masks: `call(..., mask=...)` takes a boolean `(batch, timesteps)` mask with Keras's meaning
-(a masked step keeps the previous state and repeats the previous output); numnet's models do
-not propagate masks from `Embedding(mask_zero=True)` automatically, so pass it explicitly.
+Masks: a boolean `(batch, timesteps)` mask, given as `call(..., mask=...)` or carried by the
+input (from `Embedding(mask_zero=True)`, `Masking`, ...), has Keras's meaning: a masked step
+keeps the previous state and repeats the previous output (zeros with `zero_output_for_mask`).
+With `return_sequences=True` the output carries the mask on; otherwise it has none.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import numpy as np
 from numnet import activations, initializers, ops, regularizers
 from numnet.autograd.function import Function
 from numnet.autograd.tensor import Tensor
-from numnet.layers._layer_utils import get_constraint, layer_label, lookup, serialize_constraint
+from numnet.layers._layer_utils import get_constraint, layer_label, lookup, mask_array, serialize_constraint
 from numnet.layers.layer import Layer
 from numnet.utils.random import global_rng, make_rng
 
@@ -739,6 +740,8 @@ class RNN(Layer):
             differs from the built one, or a mask / initial state of the wrong shape.
     """
 
+    _supports_masking = True
+
     def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
                  zero_output_for_mask: bool = False, **kwargs: Any) -> None:
@@ -816,13 +819,28 @@ class RNN(Layer):
         return out
 
     def _mask_array(self, mask: Any, shape: tuple) -> Optional[np.ndarray]:
-        if mask is None:
-            return None
-        m = np.asarray(getattr(mask, "data", mask))
-        if m.shape != shape[:2]:
-            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): mask must have shape "
-                             f"(batch, timesteps) = {shape[:2]}, got {m.shape}")
-        return m.astype(bool)
+        if isinstance(mask, (list, tuple)):  # a mask per input: the timesteps are those of the first
+            mask = mask[0] if mask else None
+        return mask_array(f"Layer '{self.name}' ({type(self).__name__})", mask, "mask",
+                          shape=shape[:2])
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask: the input's `(batch, timesteps)` mask with `return_sequences`, else None
+        (and None for each state with `return_state`).
+
+        Args:
+            inputs: the layer's input.
+            mask: the input's mask (a list: its first entry).
+
+        Returns:
+            The mask, None, or a list `[output mask] + [None] * number of states`.
+        """
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        out = mask if self.return_sequences else None
+        if self.return_state:
+            return [out] + [None] * len(self._state_sizes())
+        return out
 
     def _loop(self, x: Tensor, states: List[Tensor], mask: Optional[np.ndarray], training: Any) -> tuple:
         """Step the cell with numnet.ops (custom cells and non-fusable activations)."""
@@ -1112,10 +1130,16 @@ class Bidirectional(Layer):
             relative to `layer` and the same `return_sequences`/`return_state`).
         **kwargs: base `Layer` arguments.
 
+    As in Keras, both copies output zeros at masked steps when they return sequences
+    (`zero_output_for_mask = return_sequences`), and the output carries the input's mask when
+    `return_sequences` (one per output with `merge_mode=None`).
+
     Raises:
         ValueError: `layer` is not a recurrent layer, an unknown `merge_mode`, or a mismatched
             `backward_layer`.
     """
+
+    _supports_masking = True
 
     def __init__(self, layer: Any, merge_mode: Optional[str] = "concat", weights: Any = None,
                  backward_layer: Any = None, **kwargs: Any) -> None:
@@ -1137,6 +1161,8 @@ class Bidirectional(Layer):
             self.backward_layer = self._copy(layer, f"backward_{layer.name}", not layer.go_backwards)
         else:
             self.backward_layer = backward_layer
+        for sub in (self.forward_layer, self.backward_layer):
+            sub.zero_output_for_mask = sub.return_sequences
         self._layer_config = self._serialize(layer)
         self._backward_config = None if backward_layer is None else self._serialize(backward_layer)
         self.merge_mode = merge_mode
@@ -1204,6 +1230,28 @@ class Bidirectional(Layer):
         out = self._merge(y_f, y_b)
         if self.return_state:
             return (out if isinstance(out, list) else [out]) + s_f + s_b
+        return out
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask: the input's with `return_sequences` (twice with `merge_mode=None`), else
+        None; None for each state with `return_state`.
+
+        Args:
+            inputs: the layer's input.
+            mask: the input's mask (a list: its first entry).
+
+        Returns:
+            The mask, None, or a list of them (one per output).
+        """
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        if self.return_sequences:
+            out: Any = [mask, mask] if self.merge_mode is None else mask
+        else:
+            out = [None, None] if self.merge_mode is None else None
+        if self.return_state:
+            n = len(self.forward_layer._state_sizes())
+            return (out if isinstance(out, list) else [out]) + [None] * (2 * n)
         return out
 
     def get_config(self) -> Dict[str, Any]:

@@ -31,6 +31,8 @@ class Dropout(Layer):
         ValueError: `rate` outside [0, 1).
     """
 
+    _supports_masking = True
+
     def __init__(self, rate: float, noise_shape: Optional[Sequence[Optional[int]]] = None,
                  seed: Optional[int] = None, **kwargs: Any) -> None:
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \

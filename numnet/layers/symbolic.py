@@ -16,6 +16,8 @@ class SymbolicTensor:
         shape: tuple of ints or None.
         dtype: dtype name, e.g. "float32".
         node: the `Node` that produced it; `index` is its position among that node's outputs.
+        _keras_mask: the symbolic mask (a boolean symbolic tensor) the producing layer computes
+            for it, or None (Keras: `KerasTensor._keras_mask`).
     """
 
     def __init__(self, shape: Tuple[Optional[int], ...], dtype: str = "float32",
@@ -25,6 +27,7 @@ class SymbolicTensor:
         self.name = name
         self.node: Optional["Node"] = None
         self.index = 0
+        self._keras_mask: Optional["SymbolicTensor"] = None
 
     @property
     def ndim(self) -> int:
@@ -52,6 +55,8 @@ class Node:
         input_tensors: the symbolic tensors among the arguments, flattened in order.
         outputs: the flat list of output symbolic tensors; `output_structure` rebuilds the
             structure `call` returned (a tensor, or a list/tuple/dict of them).
+        mask_feed: the symbolic mask a model passes to this call as `mask=` when it runs the graph
+            (Keras records the mask it filled in for a call on one tensor), or None.
     """
 
     def __init__(self, layer: Any, args: tuple, kwargs: Dict[str, Any], outputs: Any) -> None:
@@ -60,11 +65,17 @@ class Node:
         self.kwargs = kwargs
         self.input_tensors: List[SymbolicTensor] = [t for t in flatten((args, kwargs)) if isinstance(t, SymbolicTensor)]
         self.output_structure = outputs
+        self.mask_feed: Optional[SymbolicTensor] = None
         self.outputs: List[SymbolicTensor] = [t for t in flatten(outputs) if isinstance(t, SymbolicTensor)]
         for i, t in enumerate(self.outputs):
             t.node = self
             t.index = i
         layer._inbound_nodes.append(self)
+
+    @property
+    def output_masks(self) -> List[Optional[SymbolicTensor]]:
+        """The symbolic masks of the outputs (None for an output without a mask), in `outputs` order."""
+        return [t._keras_mask for t in self.outputs]
 
     @property
     def parent_nodes(self) -> List["Node"]:

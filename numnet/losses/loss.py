@@ -9,6 +9,11 @@ A loss computes one value per sample (``call``), then `__call__` weights them by
 * ``"sum"``: ``sum(values * weights)``;
 * ``None`` / ``"none"``: the weighted per-sample values.
 
+When ``y_pred`` carries a Keras mask (``y_pred._keras_mask``, e.g. the per-timestep output of
+a model that starts with ``Embedding(mask_zero=True)``), the masked entries get weight 0, and
+with ``"sum_over_batch_size"``/``"mean"`` the others weight ``size / number unmasked``: the
+loss is the mean over the unmasked entries (Keras's `apply_mask`).
+
 The weighting and reduction run as one graph node.
 """
 from __future__ import annotations
@@ -140,6 +145,44 @@ def _broadcastable_weights(weights: np.ndarray, values_shape: Tuple[int, ...]) -
     )
 
 
+def apply_mask(sample_weight: Any, mask: Any, dtype: Any, reduction: Optional[str]) -> Optional[np.ndarray]:
+    """Fold a Keras mask into the sample weights (Keras's `apply_mask`).
+
+    Args:
+        sample_weight: None or array-like weights.
+        mask: None or a boolean mask (Tensor or array).
+        dtype: dtype of the result.
+        reduction: the reduction that follows; with "sum_over_batch_size"/"mean" unmasked entries
+            weigh `mask.size / number unmasked` (so the mean is over the unmasked entries), else 1.
+
+    Returns:
+        The weights as an ndarray (or `sample_weight` unchanged when `mask` is None).
+
+    Raises:
+        ValueError: the weights do not broadcast to the mask.
+    """
+    if mask is None:
+        return sample_weight
+    m = np.asarray(getattr(mask, "data", mask)).astype(bool, copy=False)
+    dtype = np.dtype(dtype)
+    if reduction in ("mean", "sum_over_batch_size"):
+        valid = int(m.sum())
+        weight = dtype.type(m.size / valid) if valid else dtype.type(0)
+        float_mask = np.where(m, weight, dtype.type(0)).astype(dtype, copy=False)
+    else:
+        float_mask = m.astype(dtype)
+    if sample_weight is None:
+        return float_mask
+    weights = to_array(sample_weight, dtype)
+    mshape, wshape = same_rank_shapes(float_mask.shape, weights.shape)
+    try:
+        weights = _broadcastable_weights(weights.reshape(wshape), mshape)
+        return float_mask.reshape(mshape) * weights
+    except ValueError:
+        raise ValueError(f"sample_weight of shape {weights.shape} does not fit the mask of y_pred of shape "
+                         f"{m.shape}") from None
+
+
 def reduce_weighted_values(values: Any, sample_weight: Any = None, mask: Optional[np.ndarray] = None,
                            reduction: Optional[str] = "sum_over_batch_size") -> Tensor:
     """Weight per-sample `values` by `sample_weight` (and a boolean `mask`) and reduce them.
@@ -162,15 +205,7 @@ def reduce_weighted_values(values: Any, sample_weight: Any = None, mask: Optiona
     dtype = values.dtype
     weights = None if sample_weight is None else to_array(sample_weight, dtype)
     if mask is not None:
-        m = np.asarray(mask).astype(dtype)
-        if reduction in ("mean", "sum_over_batch_size"):
-            valid = m.sum()
-            m = m * np.asarray(m.size / valid if valid else 0.0, dtype=dtype)
-        if weights is not None:
-            mshape, wshape = same_rank_shapes(m.shape, weights.shape)
-            weights = m.reshape(mshape) * _broadcastable_weights(weights.reshape(wshape), mshape)
-        else:
-            weights = m
+        weights = apply_mask(weights, mask, dtype, reduction)
     vshape = values.shape
     if weights is not None:
         vshape, wshape = same_rank_shapes(values.shape, weights.shape)
@@ -216,14 +251,28 @@ class Loss:
 
         Args:
             y_true: targets (array-like or Tensor; treated as a constant).
-            y_pred: predictions (Tensor or array-like).
+            y_pred: predictions (Tensor or array-like); a Keras mask it carries
+                (`y_pred._keras_mask`) leaves the masked entries out (see the module docstring).
             sample_weight: optional weights broadcastable to the per-sample losses.
 
         Returns:
             A scalar Tensor, or the per-sample weighted losses when reduction is None/"none".
+
+        Raises:
+            ValueError: a sample_weight or a mask that does not fit the per-sample losses.
         """
+        in_mask = getattr(y_pred, "_keras_mask", None)
         y_pred = float_tensor(y_pred, self.dtype)
         values, mask = self._call_with_mask(y_true, y_pred)
+        if in_mask is not None:
+            in_mask = np.asarray(getattr(in_mask, "data", in_mask)).astype(bool, copy=False)
+            mask = in_mask if mask is None else np.logical_and(in_mask, mask)
+            mshape, vshape = same_rank_shapes(mask.shape, values.shape)
+            try:
+                np.broadcast_shapes(mshape, vshape)
+            except ValueError:
+                raise ValueError(f"Loss '{self.name}': y_pred carries a mask of shape {in_mask.shape}, which does not "
+                                 f"fit the per-sample losses of shape {tuple(values.shape)}") from None
         return reduce_weighted_values(values, sample_weight, mask=mask, reduction=self.reduction)
 
     def _call_with_mask(self, y_true: Any, y_pred: Tensor) -> Tuple[Tensor, Optional[np.ndarray]]:

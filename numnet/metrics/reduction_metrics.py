@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 import numpy as np
 
 from numnet.autograd.grad_mode import no_grad
-from numnet.losses.loss import same_rank_shapes
+from numnet.losses.loss import apply_mask, same_rank_shapes
 from numnet.metrics.metric import Metric, to_numpy
 
 
@@ -15,6 +15,8 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Call
 
     Values are reduced (with `reduce_fn`) down to the rank of the weights, multiplied by
     them, then reduced to one value per sample; weights of rank > 1 are reduced likewise.
+    As in Keras, a mask carried by `values` (`values._keras_mask`) multiplies the weights
+    when weights are given.
 
     Returns:
         (values, weights or None).
@@ -22,10 +24,13 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Call
     Raises:
         ValueError: sample_weight does not broadcast to the values.
     """
+    mask = getattr(values, "_keras_mask", None)
     values = to_numpy(values).astype(np.float64, copy=False)
     weights = None
     if sample_weight is not None:
         weights = to_numpy(sample_weight).astype(np.float64, copy=False)
+        if mask is not None:
+            weights = apply_mask(weights, mask, np.float64, "sum")
         vshape, wshape = same_rank_shapes(values.shape, weights.shape)
         values, weights = values.reshape(vshape), weights.reshape(wshape)
         if values.ndim > weights.ndim:
@@ -109,9 +114,24 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Evaluate `fn` on the batch and accumulate its per-sample values."""
+        """Evaluate `fn` on the batch and accumulate its per-sample values.
+
+        A Keras mask carried by `y_pred` (`y_pred._keras_mask`) weights the masked entries 0,
+        so the metric averages over the unmasked entries (as in Keras).
+
+        Args:
+            y_true: the targets.
+            y_pred: the predictions (a Tensor may carry a mask).
+            sample_weight: optional weights broadcastable to the per-sample values.
+
+        Raises:
+            ValueError: weights or a mask that do not fit the values.
+        """
+        mask = getattr(y_pred, "_keras_mask", None)
         with no_grad():
             values = self._fn(to_numpy(y_true), to_numpy(y_pred), **self._fn_kwargs)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, np.float64, "sum")
         super().update_state(to_numpy(values), sample_weight=sample_weight)
 
     def get_config(self) -> Dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from numnet.autograd import Tensor
+from numnet.autograd.masking import get_keras_mask, set_keras_mask
+from numnet.layers._layer_utils import mask_array
 from numnet.layers.input_layer import InputLayer
 from numnet.layers.layer import Layer
 from numnet.layers.symbolic import Node, SymbolicTensor, flatten, map_structure
@@ -128,8 +130,10 @@ class Functional(Model):
             for parent in node.parent_nodes:
                 if id(parent) in done:
                     node_depth[id(parent)] = max(d + 1, node_depth.get(id(parent), 0))
-        position = {id(n): i for i, n in enumerate(post_order)}
-        self._nodes: List[Node] = sorted(post_order, key=lambda n: (-node_depth[id(n)], position[id(n)]))
+        # Run order as Keras's: deepest first, then in the order the depth walk first met each node
+        # (observable when a layer changes its inputs, as MultiHeadAttention takes their masks off).
+        position = {key: i for i, key in enumerate(node_depth)}
+        self._nodes: List[Node] = sorted(post_order, key=lambda n: (-node_depth[id(n)], position.get(id(n), -1)))
         self._node_ids = {id(n) for n in post_order}
         self._node_depth = {id(n): node_depth[id(n)] for n in post_order}
         layers_by_id: Dict[int, Layer] = {}
@@ -148,9 +152,11 @@ class Functional(Model):
                 )
             names[la.name] = la
         object.__setattr__(self, "_layers", ordered)
-        # Execution plan: every non-input node, flagged when it is a plain one-tensor call.
+        # Execution plan: every non-input node, flagged when it is a plain one-tensor call, with the
+        # symbolic mask Keras feeds it as `mask=` and whether it makes masks (see `call`).
         self._plan = [
-            (node, len(node.args) == 1 and isinstance(node.args[0], SymbolicTensor) and not node.kwargs)
+            (node, len(node.args) == 1 and isinstance(node.args[0], SymbolicTensor) and not node.kwargs,
+             node.mask_feed, node.mask_feed is not None or any(t._keras_mask is not None for t in node.outputs))
             for node in self._nodes if id(node) not in input_node_ids
         ]
         # Index of each node among this model's nodes of the same layer (used in configs).
@@ -277,7 +283,9 @@ class Functional(Model):
             if arr.dtype.name != target and arr.dtype.kind == "f" and np.dtype(target).kind == "f":
                 from numnet import ops
 
-                return ops.cast(x, target)
+                cast = ops.cast(x, target)
+                cast._keras_mask = x._keras_mask
+                return cast
             return x
         if arr.dtype.name != target and (arr.dtype.kind == "f" or np.dtype(target).kind == "f"):
             arr = arr.astype(target)
@@ -286,20 +294,32 @@ class Functional(Model):
     def call(self, inputs: Any, training: Optional[bool] = None, mask: Any = None) -> Any:
         """Run the graph on real inputs.
 
+        Masks follow Keras 3: `mask` (one per input) is attached to the inputs; each layer call
+        passes its input's mask on; and a one-tensor call whose input had a mask when the model
+        was built is given that mask (as computed along the graph) as `mask=`, as Keras does.
+
         Raises:
             ValueError: wrong number of inputs, a missing named input, or an input whose shape
-                differs from the model's input shape (names the input, expected and given).
+                differs from the model's input shape (names the input, expected and given); a
+                `mask` that does not match the inputs.
+            TypeError: a mask that is not boolean or numeric.
         """
         flat = self._flat_inputs(inputs)
         values: Dict[int, Any] = {}
         for spec, x in zip(self._input_tensors, flat):
             values[id(spec)] = self._prepare_input(x, spec)
+        if mask is not None:
+            self._attach_input_masks([values[id(t)] for t in self._input_tensors], mask)
 
         def substitute(t: Any) -> Any:
             return values[id(t)] if isinstance(t, SymbolicTensor) else t
 
-        for node, simple in self._plan:
-            if simple:
+        graph_masks: Dict[int, Any] = {}  # runtime value of each symbolic mask, as the graph computes it
+        for node, simple, feed, masked in self._plan:
+            differ = False
+            if masked:
+                out, differ = self._run_masked_node(node, simple, feed, values, graph_masks, substitute)
+            elif simple:
                 out = node.layer(values[id(node.args[0])])
             else:
                 args = map_structure(substitute, node.args)
@@ -309,15 +329,91 @@ class Functional(Model):
             if len(outs) == 1 and not isinstance(node.output_structure, (list, tuple, dict)):
                 values[id(outs[0])] = out
             else:
-                flat_out = flatten(out)
-                if len(flat_out) != len(outs):
-                    raise ValueError(
-                        f"Layer '{node.layer.name}' returned {len(flat_out)} outputs when called, but "
-                        f"{len(outs)} when the model was built"
-                    )
-                for t, v in zip(outs, flat_out):
-                    values[id(t)] = v
+                self._store_outputs(node, out, values)
+            if masked:
+                self._record_graph_masks(node, differ, values, graph_masks, substitute)
         return map_structure(substitute, self._outputs_struct)
+
+    def _store_outputs(self, node: Node, out: Any, values: Dict[int, Any]) -> None:
+        outs = node.outputs
+        if len(outs) == 1 and not isinstance(node.output_structure, (list, tuple, dict)):
+            values[id(outs[0])] = out
+            return
+        flat_out = flatten(out)
+        if len(flat_out) != len(outs):
+            raise ValueError(
+                f"Layer '{node.layer.name}' returned {len(flat_out)} outputs when called, but "
+                f"{len(outs)} when the model was built"
+            )
+        for t, v in zip(outs, flat_out):
+            values[id(t)] = v
+
+    # ----- masks ---------------------------------------------------------------------------------------
+    def _attach_input_masks(self, tensors: List[Any], mask: Any) -> None:
+        """`call(..., mask=...)`: one mask (or None) per input, attached to the input tensors."""
+        n = len(tensors)
+        if isinstance(mask, dict):
+            masks = [mask.get(name) for name in self.input_names]
+        elif isinstance(mask, (list, tuple)) and all(m is None or isinstance(m, (Tensor, np.ndarray)) for m in mask):
+            masks = list(mask)
+        else:
+            masks = [mask]
+        if len(masks) != n:
+            raise ValueError(f"Model '{self.name}' has {n} input(s) {self.input_names} but was given {len(masks)} "
+                             f"mask(s); pass one mask (or None) per input")
+        for i, (x, m) in enumerate(zip(tensors, masks)):
+            arr = mask_array(f"Model '{self.name}'", m, f"the mask of input '{self.input_names[i]}'")
+            if arr is None:
+                continue
+            shape = tuple(x.shape)
+            if arr.ndim > len(shape) or arr.shape != shape[:arr.ndim]:
+                raise ValueError(f"Model '{self.name}': the mask of input '{self.input_names[i]}' must have the "
+                                 f"input's leading dimensions (e.g. {shape[:2]} for an input of shape {shape}), "
+                                 f"got a mask of shape {arr.shape}")
+            set_keras_mask(x, arr)
+
+    @staticmethod
+    def _expected_mask(t: SymbolicTensor, graph_masks: Dict[int, Any]) -> Any:
+        return graph_masks.get(id(t._keras_mask)) if t._keras_mask is not None else None
+
+    def _run_masked_node(self, node: Node, simple: bool, feed: Any, values: Dict[int, Any],
+                         graph_masks: Dict[int, Any], substitute: Any) -> Tuple[Any, bool]:
+        """Run a node that takes or makes masks; also say whether its inputs' masks differed from the
+        graph's (a layer such as MultiHeadAttention takes the masks off its inputs)."""
+        first = node.args[0] if node.args else None
+        differ = feed is None and any(
+            get_keras_mask(values[id(t)]) is not self._expected_mask(t, graph_masks)
+            for t in flatten(first) if isinstance(t, SymbolicTensor))
+        fed = graph_masks.get(id(feed)) if feed is not None else None
+        if simple:
+            x = values[id(node.args[0])]
+            return (node.layer(x, mask=fed) if fed is not None else node.layer(x)), differ
+        args = map_structure(substitute, node.args)
+        kwargs = map_structure(substitute, node.kwargs)
+        return node.layer(*args, **kwargs), differ
+
+    def _record_graph_masks(self, node: Node, differ: bool, values: Dict[int, Any], graph_masks: Dict[int, Any],
+                            substitute: Any) -> None:
+        """The runtime values of the symbolic masks of a node's outputs: the masks the outputs carry,
+        or, when the inputs' masks were changed, `compute_mask` on the graph's input masks."""
+        pending = [(i, t) for i, t in enumerate(node.outputs)
+                   if t._keras_mask is not None and id(t._keras_mask) not in graph_masks]
+        if not pending:
+            return
+        if not differ:
+            for _, t in pending:
+                graph_masks[id(t._keras_mask)] = get_keras_mask(values[id(t)])
+            return
+        layer = node.layer
+        first = node.args[0] if node.args else None
+        computed = None
+        if layer.supports_masking:
+            previous = map_structure(
+                lambda t: self._expected_mask(t, graph_masks) if isinstance(t, SymbolicTensor) else None, first)
+            computed = layer.compute_mask(map_structure(substitute, first), previous)
+        flat_masks = flatten(computed) if computed is not None else []
+        for i, t in pending:
+            graph_masks[id(t._keras_mask)] = flat_masks[i] if i < len(flat_masks) else None
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for input shape(s), propagated through the graph without computing."""
@@ -333,7 +429,7 @@ class Functional(Model):
                 f"Model '{self.name}' expects {len(self._input_tensors)} input shape(s), got {input_shape!r}"
             )
         shapes: Dict[int, tuple] = {id(t): s for t, s in zip(self._input_tensors, flat_shapes)}
-        for node, _ in self._plan:
+        for node, *_ in self._plan:
             first = node.args[0] if node.args else None
             in_shape = map_structure(lambda t: shapes[id(t)] if isinstance(t, SymbolicTensor) else t, first)
             out = node.layer.compute_output_shape(in_shape)

@@ -6,6 +6,8 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from numnet.autograd import Tensor
+from numnet.autograd.masking import set_keras_mask
+from numnet.layers._layer_utils import mask_array
 from numnet.layers.input_layer import InputLayer
 from numnet.layers.layer import Layer
 from numnet.layers.symbolic import SymbolicTensor
@@ -241,11 +243,18 @@ class Sequential(Model):
         return x
 
     def call(self, inputs: Any, training: Optional[bool] = None, mask: Any = None) -> Any:
-        """Apply the layers in order.
+        """Apply the layers in order; masks pass from layer to layer as in Keras.
+
+        Args:
+            inputs: the input batch.
+            training: training mode (dropout, batch statistics).
+            mask: optional mask of the input (its leading dimensions, e.g. `(batch, timesteps)`),
+                attached to it before the first layer.
 
         Raises:
             ValueError: the input's shape does not match the model's input shape (names the
-                input, expected and given shapes).
+                input, expected and given shapes), or a mask of the wrong shape.
+            TypeError: a mask that is not boolean or numeric.
         """
         expected = self._input_batch_shape
         if expected is not None:
@@ -257,6 +266,13 @@ class Sequential(Model):
                     f"Sequential '{self.name}': input '{self._input_name}' is incompatible with the model: "
                     f"expected shape {_shape_str(expected)}, got an input of shape {given}"
                 )
+        if mask is not None and getattr(inputs, "_keras_mask", None) is not mask:
+            arr = mask_array(f"Sequential '{self.name}'", mask)
+            shape = tuple(getattr(inputs, "shape", ()))
+            if not isinstance(inputs, Tensor) or arr.ndim > len(shape) or arr.shape != shape[:arr.ndim]:
+                raise ValueError(f"Sequential '{self.name}': the mask must have the input's leading dimensions "
+                                 f"(e.g. {shape[:2]} for an input of shape {shape}), got a mask of shape {arr.shape}")
+            set_keras_mask(inputs, arr)
         x = inputs
         for layer in self._run_layers:
             x = layer(x)

@@ -386,7 +386,9 @@ class Trainer:
         cm = self._compile_metrics
         if not (cm.plain or cm.weighted):
             return
-        flat_pred = [p.data if isinstance(p, Tensor) else p for p in self._flat_pred(y_pred)]
+        # arrays for speed; a prediction carrying a Keras mask stays a Tensor so metrics can apply it
+        flat_pred = [(p if p._keras_mask is not None else p.data) if isinstance(p, Tensor) else p
+                     for p in self._flat_pred(y_pred)]
         n = len(flat_pred)
         cm.update_state(self._flat_targets(y, n), flat_pred, self._flat_weights(sample_weight, n))
 
