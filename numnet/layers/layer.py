@@ -13,7 +13,7 @@ import inspect
 import math
 import threading
 import warnings
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -26,7 +26,21 @@ from numnet.utils.serialization import charge_allocation
 
 _call_context = threading.local()
 _BUILTIN_LAYERS: Dict[str, type] = {}
-_CALL_SPECS: Dict[type, tuple] = {}  # per class: see Layer._call_spec
+
+
+class _CallSpec(NamedTuple):
+    """What `Layer.__call__` needs to know about a class's `call`, worked out once per class."""
+
+    params: tuple  # parameter names of `call` (without self)
+    has_mask: bool  # `call` takes `mask`
+    named_masks: bool  # `call` takes some `<arg>_mask` for another argument `<arg>`
+    computes_mask: bool  # the class overrides `compute_mask`
+    fills_masks: bool  # has_mask or named_masks
+    accepts_training: bool  # `call` takes `training` (or **kwargs)
+    training_default: Any  # the default of `call`'s `training`
+
+
+_CALL_SPECS: Dict[type, _CallSpec] = {}
 _layers_with_losses: set = set()  # ids of layers holding add_loss values (may hold stale ids)
 
 
@@ -470,10 +484,8 @@ class Layer:
         self.built = True
 
     @classmethod
-    def _call_spec(cls) -> tuple:
-        """What `__call__` needs to know about this class's `call`, computed once per class:
-        (parameter names, has `mask`, has some `<arg>_mask`, overrides `compute_mask`, fills masks,
-        accepts `training`, default of `training`)."""
+    def _call_spec(cls) -> _CallSpec:
+        """This class's `_CallSpec`, computed on first use."""
         spec = _CALL_SPECS.get(cls)
         if spec is None:
             signature = inspect.signature(cls.call).parameters
@@ -484,19 +496,19 @@ class Layer:
             accepts_training = training is not None or any(p.kind is p.VAR_KEYWORD for p in signature.values())
             default = training.default if training is not None and training.default is not inspect.Parameter.empty \
                 else None
-            spec = (params, has_mask, named_masks, cls.compute_mask is not Layer.compute_mask,
-                    has_mask or named_masks, accepts_training, default)
+            spec = _CallSpec(params, has_mask, named_masks, cls.compute_mask is not Layer.compute_mask,
+                             has_mask or named_masks, accepts_training, default)
             _CALL_SPECS[cls] = spec
         return spec
 
     @classmethod
     def _accepts_training(cls) -> bool:
-        return cls._call_spec()[5]
+        return cls._call_spec().accepts_training
 
     @classmethod
     def _training_default(cls) -> Any:
         """The default value of `call`'s `training` parameter (None if it has none), cached per class."""
-        return cls._call_spec()[6]
+        return cls._call_spec().training_default
 
     def _convert_input(self, x: Any) -> Any:
         if isinstance(x, Tensor):
@@ -524,7 +536,7 @@ class Layer:
             outputs = self._symbolic_call(args, kwargs)
             self._set_symbolic_masks(args[0], kwargs, outputs)
             if (len(args) == 1 and not kwargs and isinstance(inputs, SymbolicTensor) and inputs._keras_mask is not None
-                    and (_CALL_SPECS.get(type(self)) or self._call_spec())[1] and inputs.dtype == self.dtype
+                    and (_CALL_SPECS.get(type(self)) or self._call_spec()).has_mask and inputs.dtype == self.dtype
                     and self._inbound_nodes):
                 # Keras bakes the mask it fills in for such a call into the graph: a model passes it on replay
                 self._inbound_nodes[-1].mask_feed = inputs._keras_mask
@@ -548,8 +560,8 @@ class Layer:
         spec = _CALL_SPECS.get(type(self)) or self._call_spec()
         if plain:
             previous_mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
-            if spec[4]:
-                if spec[2]:
+            if spec.fills_masks:
+                if spec.named_masks:
                     self._populate_masks(inputs, args, kwargs, spec)
                 elif (previous_mask is not None and kwargs.get("mask") is None
                       and not any(isinstance(v, (Tensor, np.ndarray)) for v in kwargs.values())):
@@ -559,7 +571,7 @@ class Layer:
                     previous_mask = given
         else:
             previous_mask = map_structure(get_keras_mask, inputs)
-            if spec[4]:
+            if spec.fills_masks:
                 self._populate_masks(inputs, args, kwargs, spec)
                 given = kwargs.get("mask")
                 if given is not None:
@@ -568,11 +580,11 @@ class Layer:
         training = kwargs.get("training")
         if training is None:
             training = stack[-1] if stack else None
-            if spec[5]:
+            if spec.accepts_training:
                 if training is None:
-                    training = spec[6]
+                    training = spec.training_default
                 kwargs["training"] = training
-        elif not spec[5]:
+        elif not spec.accepts_training:
             kwargs.pop("training")
         if not self.built:
             self._maybe_build(map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else t, inputs))
@@ -590,7 +602,7 @@ class Layer:
                     if out.ndim > 0 and out.shape[0] > 0:  # Keras averages it over the batch
                         penalty = penalty / out.shape[0]
                     self.add_loss(penalty)
-        if previous_mask is not None or spec[3]:
+        if previous_mask is not None or spec.computes_mask:
             if self.supports_masking:
                 self._set_mask_metadata(inputs, outputs, previous_mask)
             elif _any_mask(previous_mask):
@@ -598,16 +610,16 @@ class Layer:
         return outputs
 
     # ----- masks ------------------------------------------------------------------------------------
-    def _populate_masks(self, first: Any, args: tuple, kwargs: Dict[str, Any], spec: tuple) -> None:
+    def _populate_masks(self, first: Any, args: tuple, kwargs: Dict[str, Any], spec: _CallSpec) -> None:
         """Fill `mask=` (one tensor argument) or `<arg>_mask=` (several) from the arguments' masks."""
-        params = spec[0]
+        params = spec.params
         named: Dict[str, Any] = {}
         for i, value in enumerate((first,) + tuple(args[1:])):
             named[params[i] if i < len(params) else f"*{i}"] = value
         named.update(kwargs)
         tensors = [(k, v) for k, v in named.items() if _is_tensor_argument(v)]
         if len(tensors) == 1:
-            if spec[1] and named.get("mask") is None:
+            if spec.has_mask and named.get("mask") is None:
                 kwargs["mask"] = map_structure(get_keras_mask, tensors[0][1])
         elif len(tensors) > 1:
             for name, value in tensors:
