@@ -902,3 +902,172 @@ def test_deeply_nested_loss_weights_and_model_config_are_value_errors(keras_file
     from numnet.saving import keras_config
     with pytest.raises(ValueError, match="nested too deeply"):
         keras_config.from_keras({"class_name": "Dense", "config": {"units": _nested(300)}}, "x.keras")
+
+
+# ----- masks Keras bakes into functional graphs (keras.ops nodes feeding `mask=`) ---------------------------
+def _tensor(shape, dtype, history):
+    return {"class_name": "__keras_tensor__", "config": {"shape": shape, "dtype": dtype, "keras_history": history}}
+
+
+def _op(class_name, name, args, **config):
+    """A keras.ops node as Keras 3.15 writes it into a functional config."""
+    return {"module": "keras.src.ops.numpy", "class_name": class_name, "config": {"name": name, **config},
+            "registered_name": class_name, "name": name, "inbound_nodes": [{"args": args, "kwargs": {}}]}
+
+
+def _entry(config, class_name):
+    return next(e for e in config["config"]["layers"] if e["class_name"] == class_name)
+
+
+def _history(entry):
+    return [entry["name"], 0, 0]
+
+
+def masked_models(name, seed=0):
+    numnet.utils.set_random_seed(seed)
+    if name == "masking":
+        i = layers.Input(shape=(None, 3))
+        return models.Model(i, layers.Dense(2)(layers.SimpleRNN(4)(layers.Masking(0.0)(i))))
+    i = layers.Input(shape=(None,), dtype="int32")
+    x = layers.Embedding(20, 6, mask_zero=name != "unmasked")(i)
+    if name == "gru-pooling":
+        x = layers.GlobalAveragePooling1D()(layers.GRU(4, return_sequences=True)(x))
+    else:
+        x = layers.LSTM(4)(x)
+    return models.Model(i, layers.Dense(2)(x))
+
+
+def _with_keras_masks(name):
+    """Edit numnet's config.json into what Keras writes for the same model: the mask each masked call
+    gets is computed by keras.ops nodes and passed as `mask=`."""
+    def edit(config):
+        entries = config["config"]["layers"]
+        source = _history(entries[0])
+        if name == "masking":
+            rnn = _entry(config, "SimpleRNN")
+            ops = [_op("NotEqual", "not_equal", [_tensor([None, None, 3], "float32", source), 0.0]),
+                   _op("Any", "any", [_tensor([None, None, 3], "bool", ["not_equal", 0, 0])], axis=-1,
+                       keepdims=False)]
+            masked = [rnn]
+            mask = ["any", 0, 0]
+        else:
+            ops = [_op("NotEqual", "not_equal", [_tensor([None, None], "int32", source), 0])]
+            masked = [_entry(config, cls) for cls in ("LSTM", "GRU", "GlobalAveragePooling1D") if any(
+                e["class_name"] == cls for e in entries)]
+            mask = ["not_equal", 0, 0]
+        entries[2:2] = ops
+        for entry in masked:
+            kwargs = entry["inbound_nodes"][0]["kwargs"]
+            if entry["class_name"] != "GlobalAveragePooling1D":
+                kwargs["training"] = False
+            kwargs["mask"] = _tensor([None, None], "bool", mask)
+        return config
+    return edit
+
+
+def _padded(name):
+    if name == "masking":
+        x = _rng(30).normal(size=(4, 6, 3)).astype("float32")
+        x[1, 3:] = x[2, 1:] = 0.0
+        return x
+    x = _rng(31).integers(1, 20, size=(4, 6)).astype("int32")
+    x[1, 3:] = x[2, 1:] = 0
+    return x
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru-pooling", "masking"])
+def test_keras_mask_nodes_are_dropped_and_masks_recomputed(tmp_path, name):
+    model = masked_models(name)
+    model.save(tmp_path / "n.keras")
+    path = _rezip(tmp_path / "n.keras", tmp_path / "k.keras", edit_config=_with_keras_masks(name))
+    loaded = models.load_model(path)
+    assert [type(la).__name__ for la in loaded.layers] == [type(la).__name__ for la in model.layers]
+    x = _padded(name)
+    assert np.array_equal(_predict(loaded, x), _predict(model, x))
+    # the masks are in effect: a row predicts the same without its padding
+    np.testing.assert_allclose(_predict(loaded, x[1:2, :3])[0], _predict(loaded, x)[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_predict(loaded, x[2:3, :1])[0], _predict(loaded, x)[2], rtol=1e-5, atol=1e-6)
+    loaded.save(tmp_path / "again.keras")                   # numnet writes no op nodes back
+    written = json.loads(_members(tmp_path / "again.keras")["config.json"])
+    assert not [e for e in written["config"]["layers"] if e["module"].startswith("keras.src.ops")]
+
+
+def test_strip_automatic_masks_keeps_everything_else():
+    model = masked_models("lstm")
+    config = _with_keras_masks("lstm")(saving.keras_format.keras_model_config(model))
+    lstm = _entry(config, "LSTM")["name"]
+    before = json.dumps(config)
+    stripped, sites = saving.keras_config.strip_automatic_masks(config)
+    assert json.dumps(config) == before                     # the input is left alone
+    assert sites == [saving.keras_config.MaskSite((), lstm, 0, "mask", [[None, None]])]
+    assert [e["class_name"] for e in stripped["config"]["layers"]] == ["InputLayer", "Embedding", "LSTM", "Dense"]
+    assert _entry(stripped, "LSTM")["inbound_nodes"][0]["kwargs"] == {"training": False}
+    # a mask made by a layer (not by keras.ops) is the user's: kept as it is
+    embedding = _history(_entry(config, "Embedding"))
+    _entry(config, "LSTM")["inbound_nodes"][0]["kwargs"]["mask"] = _tensor([None, None, 6], "float32", embedding)
+    kept, sites = saving.keras_config.strip_automatic_masks(config)
+    assert sites == [] and "mask" in _entry(kept, "LSTM")["inbound_nodes"][0]["kwargs"]
+
+
+def _op_as_output(config):
+    config["config"]["output_layers"] = [["not_equal", 0, 0]]
+    return config
+
+
+def _op_computes_a_layer_input(config):
+    lstm = _entry(config, "LSTM")
+    embedded = lstm["inbound_nodes"][0]["args"][0]
+    config["config"]["layers"].insert(3, _op("Concatenate", "concatenate", [[embedded, embedded]], axis=-1))
+    lstm["inbound_nodes"][0]["args"] = [_tensor([None, None, 12], "float32", ["concatenate", 0, 0])]
+    return config
+
+
+def _mixed_mask(config):
+    lstm = _entry(config, "LSTM")
+    lstm["inbound_nodes"][0]["kwargs"]["mask"] = [lstm["inbound_nodes"][0]["kwargs"]["mask"],
+                                                  lstm["inbound_nodes"][0]["args"][0]]
+    return config
+
+
+@pytest.mark.parametrize("model_name, edit, match", [
+    ("lstm", _op_as_output, r"'keras\.src\.ops\.numpy\.NotEqual' is not supported by numnet \(it is a keras\.ops"),
+    # an op named like one of numnet's layers is never built as that layer
+    ("lstm", _op_computes_a_layer_input, r"'keras\.src\.ops\.numpy\.Concatenate' is not supported by numnet"),
+    ("lstm", _mixed_mask, r"'keras\.src\.ops\.numpy\.NotEqual' is not supported by numnet"),
+    # Keras passes a mask (an explicit keras.ops one) where numnet's propagation computes none
+    ("unmasked", lambda c: c, r"layer 'lstm\w*' \(call 0\) mask= computed with keras\.ops.*does not reproduce"),
+])
+def test_keras_ops_nodes_numnet_cannot_drop_are_refused(tmp_path, model_name, edit, match):
+    masked_models(model_name).save(tmp_path / "n.keras")
+    path = _rezip(tmp_path / "n.keras", tmp_path / "k.keras",
+                  edit_config=lambda c: edit(_with_keras_masks("lstm")(c)))
+    with pytest.raises(ValueError, match=match) as info:
+        models.load_model(path)
+    assert str(path) in str(info.value)
+
+
+def test_keras_ops_node_in_a_sequential_is_refused(keras_file, tmp_path):
+    op = _op("NotEqual", "not_equal", [])
+    bad = _rezip(keras_file, tmp_path / "bad.keras",
+                 edit_config=lambda c: (c["config"]["layers"].insert(1, op), c)[1])
+    with pytest.raises(ValueError, match=r"'keras\.src\.ops\.numpy\.NotEqual' is not supported by numnet"):
+        models.load_model(bad)
+
+
+def test_fuzz_a_config_with_keras_mask_nodes(tmp_path):
+    masked_models("masking").save(tmp_path / "n.keras")
+    config = _with_keras_masks("masking")(json.loads(_members(tmp_path / "n.keras")["config.json"]))
+    replacements = [None, -1, "x", [], {}, [1, 2], {"class_name": "__keras_tensor__"}, True, "not_equal"]
+    paths = [p for p in _leaf_paths(config) if "inbound_nodes" in p or "output_layers" in p]
+    for i, path in enumerate(paths):
+        edited = json.loads(json.dumps(config))
+        target = edited
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = replacements[i % len(replacements)]
+        bad = _rezip(tmp_path / "n.keras", tmp_path / "fuzz.keras",
+                     members={"config.json": json.dumps(edited).encode()})
+        try:
+            models.load_model(bad)
+        except (ValueError, OSError):
+            pass

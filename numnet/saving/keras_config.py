@@ -17,16 +17,20 @@ in `custom_objects`; a class from any other module, or one with a ``registered_n
 its own (Keras's mark of a custom class, ``"package>Name"``), must be registered or in
 `custom_objects`. Python bytecode (``__lambda__``) and other special values are refused.
 Nothing named in the file is ever imported.
+
+A Keras functional config also holds the keras.ops nodes that computed the masks Keras
+propagated (passed to a layer as ``mask=``); `strip_automatic_masks` takes them out, since
+numnet propagates masks itself. Other keras.ops nodes are refused.
 """
 from __future__ import annotations
 
 import copy
 import inspect
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from numnet.utils import serialization
 
-__all__ = ["to_keras", "from_keras", "to_keras_compile", "from_keras_compile"]
+__all__ = ["to_keras", "from_keras", "to_keras_compile", "from_keras_compile", "strip_automatic_masks", "MaskSite"]
 
 _TENSOR = "__keras_tensor__"
 _POLICIES = ("DTypePolicy", "FloatDTypePolicy")
@@ -334,6 +338,11 @@ class _Reader:
             raise self.error(f"class {shown!r:.80} from module {module!r:.80} is not known to numnet: pass it in "
                              f"custom_objects={{{shown.split('>')[-1]!r}: ...}} or register it with "
                              f"@numnet.saving.register_serializable(); numnet never imports modules named in a file")
+        if _is_op_module(module):
+            raise self.error(f"the Keras class '{module}.{name:.80}' is not supported by numnet (it is a keras.ops "
+                             f"operation applied in the functional graph; numnet builds its graphs from layers "
+                             f"only): wrap the computation in a layer, or pass an implementation in "
+                             f"custom_objects={{{name!r:.80}: ...}} to load it")
         found_kind, cls = _find_builtin(name, kind)
         if cls is None:
             where = f"{module}.{name}" if module else name
@@ -449,6 +458,188 @@ def from_keras(config: Any, path: str, custom_objects: Optional[Mapping[str, Any
         return _Reader(path, custom_objects).value(copy.deepcopy(config), kind)
     except RecursionError:
         raise ValueError(f"Cannot load '{path}': its config is nested too deeply") from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Masks Keras bakes into a functional graph
+# ------------------------------------------------------------------------------------------------
+class MaskSite(NamedTuple):
+    """A mask argument Keras computed with keras.ops nodes, taken out of a layer call.
+
+    Attributes:
+        model_path: names of the nested models (from the outermost) holding the call; () for the model itself.
+        layer: the name of the called layer.
+        node_index: which of the layer's calls in that model (Keras's node index).
+        key: the argument (``"mask"`` or ``"<arg>_mask"``).
+        shapes: the Keras mask's shape for each leaf of the argument (None where it had no mask).
+    """
+
+    model_path: Tuple[str, ...]
+    layer: str
+    node_index: int
+    key: str
+    shapes: List[Optional[List[Optional[int]]]]
+
+
+def _is_op_module(module: Any) -> bool:
+    return isinstance(module, str) and (module.startswith("keras.src.ops.") or module.startswith("keras.ops"))
+
+
+def _entry_name(entry: Any) -> Optional[str]:
+    """The name of a layer entry of a functional config, or None."""
+    if not isinstance(entry, dict):
+        return None
+    config = entry.get("config")
+    name = entry.get("name", config.get("name") if isinstance(config, dict) else None)
+    return name if isinstance(name, str) else None
+
+
+def _is_tensor_ref(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == _TENSOR
+
+
+def _history(value: Dict[str, Any]) -> Optional[str]:
+    config = value.get("config")
+    history = config.get("keras_history") if isinstance(config, dict) else None
+    if isinstance(history, list) and history and isinstance(history[0], str):
+        return history[0]
+    return None
+
+
+def _leaves(value: Any) -> List[Any]:
+    """Tensor references and other leaves of a call argument, in numnet's `flatten` order."""
+    out: List[Any] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict) and not _is_tensor_ref(item):
+            stack.extend(item[k] for k in reversed(sorted(item)))
+        else:
+            out.append(item)
+    return out
+
+
+def _producers(value: Any) -> List[Optional[str]]:
+    """The layer names behind the tensor references in `value` (lists, dicts, Keras 2 node rows)."""
+    names: List[Optional[str]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if _is_tensor_ref(item):
+            names.append(_history(item))
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if len(item) >= 3 and isinstance(item[0], str) and all(isinstance(i, int) for i in item[1:3]):
+                names.append(item[0])  # [layer, node, tensor] (outputs, Keras 2 nodes)
+            stack.extend(item)
+    return names
+
+
+def _is_mask_key(key: Any) -> bool:
+    return key == "mask" or (isinstance(key, str) and key.endswith("_mask") and len(key) > 5)
+
+
+def _strip_graph(config: Dict[str, Any], model_path: Tuple[str, ...], sites: List[MaskSite]) -> None:
+    """Take the keras.ops mask nodes out of one functional config (in place)."""
+    entries = config["layers"]
+    ops: Set[str] = set()
+    for entry in entries:
+        if isinstance(entry, dict) and _is_op_module(entry.get("module")) and "inbound_nodes" in entry \
+                and _entry_name(entry) is not None:
+            ops.add(_entry_name(entry))
+    if not ops:
+        return
+    used: Set[Optional[str]] = set(_producers(config.get("output_layers")))  # what real computations consume
+    mask_roots: Set[str] = set()
+    op_inputs: Dict[str, List[Optional[str]]] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("inbound_nodes"), list):
+            continue
+        name = _entry_name(entry)
+        if name in ops:
+            op_inputs[name] = _producers(entry["inbound_nodes"])
+            continue
+        for index, node in enumerate(entry["inbound_nodes"]):
+            kwargs = node.get("kwargs") if isinstance(node, dict) else None
+            if not isinstance(kwargs, dict):
+                used.update(_producers(node))
+                continue
+            used.update(_producers(node.get("args")))
+            for key in list(kwargs):
+                producers = _producers(kwargs[key])
+                if _is_mask_key(key) and producers and all(p in ops for p in producers):
+                    shapes = []
+                    for leaf in _leaves(kwargs[key]):
+                        config_ = leaf.get("config") if _is_tensor_ref(leaf) else None
+                        shape = config_.get("shape") if isinstance(config_, dict) else None
+                        shapes.append(shape if isinstance(shape, list) else None)
+                    sites.append(MaskSite(model_path, name, index, key, shapes))
+                    mask_roots.update(producers)
+                    del kwargs[key]
+                else:
+                    used.update(producers)
+    # an op node a real computation needs stays (and is refused when read); the rest goes
+    needed: Set[str] = set()
+    stack = [n for n in used if n in ops]
+    while stack:
+        name = stack.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        stack.extend(p for p in op_inputs.get(name, ()) if p in ops)
+    removable: Set[str] = set()
+    stack = [n for n in mask_roots if n not in needed]
+    while stack:
+        name = stack.pop()
+        if name in removable or name in needed:
+            continue
+        removable.add(name)
+        stack.extend(p for p in op_inputs.get(name, ()) if p in ops)
+    config["layers"] = [e for e in entries if _entry_name(e) not in removable]
+
+
+def strip_automatic_masks(config: Any) -> Tuple[Any, List[MaskSite]]:
+    """Take out of a Keras functional config the mask computations Keras bakes into it.
+
+    When a layer call gets an input that carries a mask, Keras passes the mask on as
+    ``mask=`` (or ``<arg>_mask=``) and records the keras.ops nodes that computed it
+    (``NotEqual`` for ``Embedding(mask_zero=True)``, ``Any`` for ``Masking``, ``LogicalOr`` and
+    ``Concatenate`` for ``Concatenate``, ...) in the graph. numnet propagates masks itself, so a
+    mask argument made only of keras.ops nodes is dropped from the call, and so are the op nodes
+    nothing else consumes. Op nodes a real computation uses stay (`from_keras` refuses them).
+
+    Args:
+        config: a model config as found in a `.keras` file's ``config.json`` (not modified).
+
+    Returns:
+        The config without those arguments and nodes, and where the arguments were (for checking
+        that the rebuilt model computes a mask there).
+    """
+    config = copy.deepcopy(config)
+    sites: List[MaskSite] = []
+    stack: List[Tuple[Any, Tuple[str, ...]]] = [(config, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, list):
+            stack.extend((v, path) for v in value)
+            continue
+        if not isinstance(value, dict):
+            continue
+        inner = value.get("config")
+        if isinstance(value.get("class_name"), str) and isinstance(inner, dict) \
+                and isinstance(inner.get("layers"), list):
+            is_graph = "output_layers" in inner
+            if is_graph:
+                _strip_graph(inner, path, sites)
+            for entry in inner["layers"]:
+                name = _entry_name(entry)
+                stack.append((entry, path + (name,) if name is not None else path))
+            continue
+        stack.extend((v, path) for k, v in value.items() if k != "inbound_nodes")
+    return config, sites
 
 
 # ------------------------------------------------------------------------------------------------

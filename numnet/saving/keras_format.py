@@ -205,6 +205,61 @@ def _split_config(config: Dict[str, Any], path: str) -> Tuple[Dict[str, Any], An
     return model_config, config.get("build_config"), config.get("compile_config")
 
 
+def _call_masks(model: Any, site: keras_config.MaskSite) -> Optional[List[Any]]:
+    """numnet's symbolic masks for the argument of a layer call that Keras passed a mask for
+    (flattened as Keras's), or None when the call cannot be found."""
+    from numnet.autograd.masking import get_keras_mask
+    from numnet.layers.symbolic import SymbolicTensor, flatten, map_structure
+
+    for name in site.model_path:
+        try:
+            model = model.get_layer(name)
+        except (AttributeError, ValueError):
+            return None
+    try:
+        layer = model.get_layer(site.layer)
+    except (AttributeError, ValueError):
+        return None
+    node_ids = getattr(model, "_node_ids", None)
+    if node_ids is None:
+        return None
+    nodes = [n for n in layer._inbound_nodes if id(n) in node_ids]
+    if site.node_index >= len(nodes):
+        return None
+    node = nodes[site.node_index]
+    params = layer._call_spec().params
+    named: Dict[str, Any] = {params[i] if i < len(params) else f"*{i}": v for i, v in enumerate(node.args)}
+    named.update(node.kwargs)
+    if site.key == "mask":
+        tensors = [v for v in named.values() if any(isinstance(t, SymbolicTensor) for t in flatten(v))]
+        value = tensors[0] if len(tensors) == 1 else (node.args[0] if node.args else None)
+    else:
+        value = named.get(site.key[:-len("_mask")])
+    return flatten(map_structure(lambda t: get_keras_mask(t) if isinstance(t, SymbolicTensor) else None, value))
+
+
+def _check_mask_sites(model: Any, sites: List[keras_config.MaskSite], path: str) -> None:
+    """Refuse a model in which numnet would not compute a mask Keras computed in the graph."""
+    for site in sites:
+        masks = _call_masks(model, site)
+        if masks is None:
+            continue
+        ok = len(masks) == len(site.shapes)
+        for mask, shape in zip(masks, site.shapes) if ok else ():
+            if shape is None:
+                ok = ok and mask is None
+            else:
+                ok = ok and mask is not None and len(mask.shape) == len(shape) and all(
+                    a is None or b is None or a == b for a, b in zip(mask.shape, shape))
+        if not ok:
+            where = "/".join(site.model_path + (site.layer,))
+            found = [None if m is None else list(m.shape) for m in masks]
+            raise ValueError(f"Cannot load '{path}': Keras passes layer '{where}' (call {site.node_index}) "
+                             f"{site.key}= computed with keras.ops in the graph (shapes {site.shapes}), "
+                             f"which numnet's own mask propagation does not reproduce (it gives {found}); "
+                             f"numnet rebuilds only the masks layers compute themselves")
+
+
 def _saved_bytes(groups: Dict[str, List[np.ndarray]]) -> int:
     return sum(int(a.nbytes) for arrays in groups.values() for a in arrays)
 
@@ -233,6 +288,7 @@ def load_keras(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None
     path = h5_io.check_filepath(filepath)
     config, metadata, groups = _read(path)
     model_config, build_config, compile_config = _split_config(config, path)
+    model_config, mask_sites = keras_config.strip_automatic_masks(model_config)
     numnet_config = keras_config.from_keras(model_config, path, custom_objects, "layer")
     numnet_compile = keras_config.from_keras_compile(compile_config, path, custom_objects) if compile else None
     numnet_meta = metadata.get("numnet") if isinstance(metadata.get("numnet"), dict) else {}
@@ -248,6 +304,7 @@ def load_keras(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None
             model = model_io._build_model(numnet_config, build_config, custom_objects, path)
     finally:
         global_rng().bit_generator.state = global_state
+    _check_mask_sites(model, mask_sites, path)
     try:
         assignments = weights_io.match_groups(_pairs(model, groups, path), path, skip_mismatch=False)
     except ValueError as exc:

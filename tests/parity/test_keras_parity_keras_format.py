@@ -388,3 +388,144 @@ def test_keras_custom_class_named_like_a_builtin_needs_custom_objects(tmp_path):
     nmodel = numnet.models.load_model(tmp_path / "k.keras", custom_objects={"Dense": Dense})
     x = _rng(17).normal(size=(3, 4)).astype("float32")
     _close(nmodel.predict(x, verbose=0), kmodel.predict(x, verbose=0), "custom Dense subclass")
+
+
+# ----- masks Keras bakes into a functional graph (keras.ops nodes feeding `mask=`) ----------------------------
+def _ids(seed, lengths, width=7):
+    """Token ids (1..49) padded with zeros after each row's length (0: a fully padded row; Keras's
+    GlobalAveragePooling1D gives NaN there, 0/0, and so does numnet)."""
+    rng = _rng(seed)
+    ids = rng.integers(1, 50, size=(len(lengths), width)).astype("int32")
+    for row, n in enumerate(lengths):
+        ids[row, n:] = 0
+    return ids
+
+
+def _features(seed, lengths, width=6):
+    x = _rng(seed).normal(size=(len(lengths), width, 3)).astype("float32")
+    for row, n in enumerate(lengths):
+        x[row, n:] = 0.0
+    return x
+
+
+LENGTHS = [7, 4, 1, 0, 5]
+
+
+def _lengths(x):
+    """Per row, the unpadded length of each input."""
+    arrays = x if isinstance(x, list) else [x]
+    return list(zip(*[[int(np.flatnonzero(row.reshape(row.shape[0], -1).any(axis=-1)).max(initial=-1)) + 1
+                       for row in a] for a in arrays]))
+
+
+def masked_lstm(K):
+    i = K.Input((None,), dtype="int32")
+    x = K.layers.LSTM(5)(K.layers.Embedding(50, 6, mask_zero=True)(i))
+    return K.Model(i, K.layers.Dense(2)(x))
+
+
+def masked_gru_pooling(K):
+    i = K.Input((None,), dtype="int32")
+    x = K.layers.GRU(5, return_sequences=True)(K.layers.Embedding(50, 6, mask_zero=True)(i))
+    return K.Model(i, K.layers.Dense(2)(K.layers.GlobalAveragePooling1D()(x)))
+
+
+def masked_bidirectional(K):
+    i = K.Input((None,), dtype="int32")
+    x = K.layers.Bidirectional(K.layers.LSTM(4))(K.layers.Embedding(50, 6, mask_zero=True)(i))
+    return K.Model(i, K.layers.Dense(2)(x))
+
+
+def masking_simple_rnn(K):
+    i = K.Input((None, 3))
+    return K.Model(i, K.layers.Dense(2)(K.layers.SimpleRNN(5)(K.layers.Masking(0.0)(i))))
+
+
+def merged_masks(K):
+    a, b = K.Input((None,), dtype="int32", name="a"), K.Input((None,), dtype="int32", name="b")
+    h = K.layers.Concatenate()([K.layers.Embedding(50, 4, mask_zero=True)(a),
+                                K.layers.Embedding(50, 3, mask_zero=True)(b)])
+    return K.Model([a, b], K.layers.Dense(2)(K.layers.LSTM(5)(h)))
+
+
+MASKED = {
+    # name: (builder, padded inputs, the keras.ops classes Keras writes for the masks)
+    "embedding-lstm": (masked_lstm, lambda: _ids(20, LENGTHS), {"NotEqual"}),
+    "gru-pooling": (masked_gru_pooling, lambda: _ids(21, LENGTHS), {"NotEqual"}),
+    "bidirectional": (masked_bidirectional, lambda: _ids(22, LENGTHS), {"NotEqual"}),
+    "masking-simple-rnn": (masking_simple_rnn, lambda: _features(23, [6, 3, 1, 0, 4]), {"NotEqual", "Any"}),
+    "merged-masks": (merged_masks, lambda: [_ids(24, LENGTHS), _ids(25, [7, 2, 1, 0, 6])],
+                     {"NotEqual", "ExpandDims", "ZerosLike", "LogicalOr", "Concatenate", "Any"}),
+}
+
+
+def _random_weights(model, seed):
+    model.set_weights([_rng(seed + i).uniform(-0.8, 0.8, size=w.shape).astype("float32")
+                       for i, w in enumerate(model.get_weights())])
+
+
+def _op_nodes(path):
+    with zipfile.ZipFile(path) as zf:
+        layers = json.loads(zf.read("config.json"))["config"]["layers"]
+    return {e["class_name"] for e in layers if e["module"].startswith("keras.src.ops.")}
+
+
+@pytest.mark.parametrize("name", list(MASKED))
+def test_keras_masked_functional_models_load_and_predict_as_keras(tmp_path, name):
+    build, inputs, ops = MASKED[name]
+    kmodel = build(keras)
+    _random_weights(kmodel, 30)
+    kmodel.save(tmp_path / "k.keras")
+    assert _op_nodes(tmp_path / "k.keras") == ops              # what Keras 3.15 bakes into the graph
+    nmodel = numnet.models.load_model(tmp_path / "k.keras")
+    assert _same_arrays(nmodel.get_weights(), kmodel.get_weights())
+    x = inputs()
+    expected = kmodel.predict(x, verbose=0)
+    _close(nmodel.predict(x, verbose=0), expected, f"{name}: numnet vs Keras on padded inputs")
+    reference = build(numnet)                                   # the same model built in numnet's code
+    reference.set_weights(kmodel.get_weights())
+    assert np.array_equal(nmodel.predict(x, verbose=0), reference.predict(x, verbose=0), equal_nan=True)
+    for row in range(len(LENGTHS)):                             # the masks take effect: padding changes nothing
+        n = max(_lengths(x)[row])
+        if n:
+            cut = [a[row:row + 1, :n] for a in x] if isinstance(x, list) else x[row:row + 1, :n]
+            _close(nmodel.predict(cut, verbose=0)[0], expected[row], f"{name}: row {row} without its padding")
+
+
+@pytest.mark.parametrize("name", list(MASKED))
+def test_numnet_masked_functional_models_load_in_keras(tmp_path, name):
+    """numnet writes no op nodes; Keras recomputes the masks when it rebuilds the graph."""
+    build, inputs, _ = MASKED[name]
+    nmodel = build(numnet)
+    _random_weights(nmodel, 40)
+    nmodel.save(tmp_path / "n.keras")
+    assert _op_nodes(tmp_path / "n.keras") == set()
+    kmodel = keras.saving.load_model(tmp_path / "n.keras")
+    x = inputs()
+    reference = build(keras)
+    reference.set_weights(nmodel.get_weights())
+    assert np.array_equal(kmodel.predict(x, verbose=0), reference.predict(x, verbose=0), equal_nan=True)
+    _close(kmodel.predict(x, verbose=0), nmodel.predict(x, verbose=0), f"{name}: Keras vs numnet on padded inputs")
+    kmodel.save(tmp_path / "k.keras")                          # and back: Keras's file, with op nodes, loads
+    again = numnet.models.load_model(tmp_path / "k.keras")
+    assert np.array_equal(again.predict(x, verbose=0), nmodel.predict(x, verbose=0), equal_nan=True)
+
+
+def test_keras_ops_computing_a_value_in_the_graph_are_still_refused(tmp_path):
+    i = keras.Input((None,), dtype="int32")
+    e = keras.layers.Embedding(50, 4, mask_zero=True)(i)
+    h = keras.layers.LSTM(3)(e)
+    kmodel = keras.Model(i, keras.ops.concatenate([h, keras.ops.add(h, 1.0)], axis=-1))
+    kmodel.save(tmp_path / "k.keras")
+    assert {"NotEqual", "Add", "Concatenate"} <= _op_nodes(tmp_path / "k.keras")
+    with pytest.raises(ValueError, match=r"'keras\.src\.ops\.numpy\.(Add|Concatenate)' is not supported by numnet"):
+        numnet.models.load_model(tmp_path / "k.keras")
+
+
+def test_explicit_keras_ops_mask_numnet_does_not_compute_is_refused(tmp_path):
+    i = keras.Input((None, 3))
+    flag = keras.Input((None,), dtype="int32")
+    kmodel = keras.Model([i, flag], keras.layers.LSTM(3)(i, mask=keras.ops.not_equal(flag, 0)))
+    kmodel.save(tmp_path / "k.keras")
+    with pytest.raises(ValueError, match=r"layer 'lstm\w*' \(call 0\) mask= computed with keras\.ops"):
+        numnet.models.load_model(tmp_path / "k.keras")
