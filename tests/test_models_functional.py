@@ -266,3 +266,19 @@ def test_clone_functional():
     clone.set_weights(model.get_weights())
     xa = RNG.standard_normal((2, 4))
     np.testing.assert_array_equal(clone([xa, xa])[1].data, model([xa, xa])[1].data)
+
+
+def test_model_level_training_overrides_a_recorded_training_argument():
+    """As in Keras 3: `Dropout(0.5)(x, training=False)` in a functional graph still drops out when the
+    model runs with training=True (fit), and not at inference."""
+    import numnet
+    from numnet import layers
+
+    numnet.utils.set_random_seed(0)
+    inp = layers.Input((200,))
+    model = numnet.Model(inp, layers.Dropout(0.5)(inp, training=False))
+    x = np.ones((4, 200), "float32")
+    dropped = (model(x, training=True).numpy() == 0).mean()
+    assert 0.4 < dropped < 0.6
+    assert np.array_equal(model(x).numpy(), x)
+    assert np.array_equal(model(x, training=False).numpy(), x)

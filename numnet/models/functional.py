@@ -36,6 +36,16 @@ def _shape_str(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+
+def _replayed_kwargs(node: Node, substitute: Any, training: Optional[bool]) -> Dict[str, Any]:
+    """A node's recorded keyword arguments with real tensors in place of symbolic ones; as in Keras, a
+    `training` given to the model's call overrides the one recorded when the graph was built (so
+    `Dropout(0.5)(x, training=False)` still drops out in `fit`)."""
+    kwargs = map_structure(substitute, node.kwargs)
+    if training is not None and "training" in kwargs:
+        kwargs["training"] = training
+    return kwargs
+
 class Functional(Model):
     """A model whose computation is a recorded graph of layer calls.
 
@@ -318,13 +328,12 @@ class Functional(Model):
         for node, simple, feed, masked in self._plan:
             differ = False
             if masked:
-                out, differ = self._run_masked_node(node, simple, feed, values, graph_masks, substitute)
+                out, differ = self._run_masked_node(node, simple, feed, values, graph_masks, substitute, training)
             elif simple:
                 out = node.layer(values[id(node.args[0])])
             else:
                 args = map_structure(substitute, node.args)
-                kwargs = map_structure(substitute, node.kwargs)
-                out = node.layer(*args, **kwargs)
+                out = node.layer(*args, **_replayed_kwargs(node, substitute, training))
             outs = node.outputs
             if len(outs) == 1 and not isinstance(node.output_structure, (list, tuple, dict)):
                 values[id(outs[0])] = out
@@ -377,7 +386,7 @@ class Functional(Model):
         return graph_masks.get(id(t._keras_mask)) if t._keras_mask is not None else None
 
     def _run_masked_node(self, node: Node, simple: bool, feed: Any, values: Dict[int, Any],
-                         graph_masks: Dict[int, Any], substitute: Any) -> Tuple[Any, bool]:
+                         graph_masks: Dict[int, Any], substitute: Any, training: Optional[bool]) -> Tuple[Any, bool]:
         """Run a node that takes or makes masks; also say whether its inputs' masks differed from the
         graph's (a layer such as MultiHeadAttention takes the masks off its inputs)."""
         first = node.args[0] if node.args else None
@@ -389,8 +398,7 @@ class Functional(Model):
             x = values[id(node.args[0])]
             return (node.layer(x, mask=fed) if fed is not None else node.layer(x)), differ
         args = map_structure(substitute, node.args)
-        kwargs = map_structure(substitute, node.kwargs)
-        return node.layer(*args, **kwargs), differ
+        return node.layer(*args, **_replayed_kwargs(node, substitute, training)), differ
 
     def _record_graph_masks(self, node: Node, differ: bool, values: Dict[int, Any], graph_masks: Dict[int, Any],
                             substitute: Any) -> None:
