@@ -250,6 +250,7 @@ def read_keras3_pairs(f: Any, model: Any, path: str) -> List[Tuple[Optional[Mode
         gpath = f"layers/{key}"
         if key not in container:
             mg.variables = probe
+            mg.label = f"{mg.label} (looked for '{gpath}')"
             pairs.append((mg, None))
             continue
         try:
