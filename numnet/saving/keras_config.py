@@ -25,6 +25,7 @@ numnet propagates masks itself. Other keras.ops nodes are refused.
 from __future__ import annotations
 
 import copy
+import importlib
 import inspect
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
 
@@ -58,41 +59,27 @@ _SEARCH_ORDER = ("layer", "initializer", "regularizer", "constraint", "schedule"
 # ------------------------------------------------------------------------------------------------
 # numnet's classes by kind
 # ------------------------------------------------------------------------------------------------
+_BUILTIN_TABLES = {
+    "initializer": ("numnet.initializers", "_BUILTINS"),
+    "regularizer": ("numnet.regularizers", "_BUILTINS"),
+    "constraint": ("numnet.constraints", "_BUILTINS"),
+    "schedule": ("numnet.optimizers.schedules", "_BUILTINS"),
+    "optimizer": ("numnet.optimizers", "BUILTINS"),
+    "loss": ("numnet.losses", "BUILTINS"),
+    "metric": ("numnet.metrics", "BUILTINS"),
+}
+
+
 def _builtins(kind: str) -> Mapping[str, Any]:
     if kind == "layer":
         import numnet.models  # noqa: F401  (registers Model/Sequential/Functional as numnet's own layers)
         from numnet.layers.layer import _BUILTIN_LAYERS
 
         return {k: v for k, v in _BUILTIN_LAYERS.items() if not k.startswith(("_", "Base"))}
-    if kind == "initializer":
-        from numnet import initializers
-
-        return initializers._BUILTINS
-    if kind == "regularizer":
-        from numnet import regularizers
-
-        return regularizers._BUILTINS
-    if kind == "constraint":
-        from numnet import constraints
-
-        return constraints._BUILTINS
-    if kind == "schedule":
-        from numnet.optimizers import schedules
-
-        return schedules._BUILTINS
-    if kind == "optimizer":
-        from numnet import optimizers
-
-        return optimizers.BUILTINS
-    if kind == "loss":
-        from numnet import losses
-
-        return losses.BUILTINS
-    if kind == "metric":
-        from numnet import metrics
-
-        return metrics.BUILTINS
-    return {}
+    if kind not in _BUILTIN_TABLES:
+        return {}
+    module, table = _BUILTIN_TABLES[kind]
+    return getattr(importlib.import_module(module), table)
 
 
 def _base_class(kind: str) -> Any:
