@@ -614,3 +614,18 @@ def test_symbolic_mask_stand_ins_count_against_a_loading_budget():
         inp = layers.Input(shape=(40000, 40000))
         with pytest.raises(ValueError, match="stand-in.*exceeds"):
             layers.Masking()(inp)
+
+
+def test_masking_layer_gradient():
+    """Central differences agree wherever the mask does not flip under the step (a step exactly at
+    mask_value is a discontinuity); a masked step gets no gradient."""
+    rng = np.random.default_rng(3)
+    layer = layers.Masking(mask_value=5.0, dtype="float64")
+    x = Tensor(rng.normal(size=(2, 3, 4)), requires_grad=True)
+    x.data[0, 1] = 5.0
+    x.data[0, 1, 0] = 4.0  # one feature differs: the step is kept
+    assert gradient_check(lambda t: layer(t), [x]) < 1e-6
+    x.data[1, 2] = 5.0  # a masked step
+    y = layer(x)
+    y.backward(np.ones(y.shape))
+    assert np.all(x.grad[1, 2] == 0) and np.all(x.grad[0] == 1)
