@@ -108,6 +108,15 @@ def test_casting_the_input_keeps_its_mask():
     y = layers.Dense(2)(x)
     assert y.dtype == np.float32
     np.testing.assert_array_equal(_mask_of(y), MASK[:2, :3])
+    other = Tensor(np.ones((2, 3, 2)))
+    set_keras_mask(other, MASK[:2, :3])
+    summed = layers.Add()([x, other])  # list inputs are cast one by one
+    assert summed.dtype == np.float32
+    np.testing.assert_array_equal(_mask_of(summed), MASK[:2, :3])
+    model = numnet.Sequential([layers.Input((3, 2)), layers.Dense(2)])  # the model casts at its own input
+    with pytest.warns(UserWarning, match="does not support masking"):  # as Keras warns for its models
+        out = model(x)
+    np.testing.assert_array_equal(_mask_of(out), MASK[:2, :3])  # the inner Dense passed the mask on
 
 
 def test_two_tensor_arguments_turn_off_the_automatic_mask():

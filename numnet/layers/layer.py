@@ -61,6 +61,23 @@ def _is_tensor_argument(value: Any) -> bool:
     return False
 
 
+def _cast_keeping_mask(x: Tensor, dtype: Any) -> Tensor:
+    """`ops.cast(x, dtype)` carrying `x`'s Keras mask over (a layer's input autocast keeps the mask).
+
+    Args:
+        x: the input tensor.
+        dtype: the layer's dtype.
+
+    Returns:
+        The cast tensor, with `x._keras_mask` attached.
+    """
+    from numnet import ops
+
+    out = ops.cast(x, dtype)
+    out._keras_mask = x._keras_mask
+    return out
+
+
 def _any_mask(masks: Any) -> bool:
     return masks is not None and any(m is not None for m in flatten(masks))
 
@@ -513,9 +530,7 @@ class Layer:
     def _convert_input(self, x: Any) -> Any:
         if isinstance(x, Tensor):
             if x.data.dtype.kind == "f" and x.data.dtype != self._dtype:
-                from numnet import ops
-
-                return ops.cast(x, self._dtype)
+                return _cast_keeping_mask(x, self._dtype)
             return x
         if isinstance(x, (np.ndarray, np.generic, list, float, int)) and not isinstance(x, bool):
             arr = np.asarray(x)
@@ -541,21 +556,12 @@ class Layer:
                 # Keras bakes the mask it fills in for such a call into the graph: a model passes it on replay
                 self._inbound_nodes[-1].mask_feed = inputs._keras_mask
             return outputs
-        raw = inputs
         if isinstance(inputs, (list, tuple)):
             inputs = type(inputs)(self._convert_input(x) for x in inputs)
-            for x, y in zip(raw, inputs):
-                if y is not x and isinstance(x, Tensor) and x._keras_mask is not None:
-                    y._keras_mask = x._keras_mask
         elif isinstance(inputs, dict):
             inputs = {k: self._convert_input(x) for k, x in inputs.items()}
-            for k, x in raw.items():
-                if inputs[k] is not x and isinstance(x, Tensor) and x._keras_mask is not None:
-                    inputs[k]._keras_mask = x._keras_mask
         else:
             inputs = self._convert_input(inputs)
-            if inputs is not raw and isinstance(raw, Tensor) and raw._keras_mask is not None:
-                inputs._keras_mask = raw._keras_mask
         # masks: Keras 3's rules (the input's mask fills `mask=`; the output mask comes from compute_mask)
         spec = _CALL_SPECS.get(type(self)) or self._call_spec()
         if plain:

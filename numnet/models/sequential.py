@@ -9,7 +9,7 @@ from numnet.autograd import Tensor
 from numnet.autograd.masking import set_keras_mask
 from numnet.layers._layer_utils import mask_array
 from numnet.layers.input_layer import InputLayer
-from numnet.layers.layer import Layer
+from numnet.layers.layer import Layer, _cast_keeping_mask
 from numnet.layers.symbolic import SymbolicTensor
 from numnet.models.model import Model, is_shape
 
@@ -226,9 +226,7 @@ class Sequential(Model):
         target = self._input_dtype or self._dtype
         if isinstance(x, Tensor):
             if x.data.dtype.kind == "f" and np.dtype(target).kind == "f" and x.data.dtype != target:
-                from numnet import ops
-
-                return ops.cast(x, target)
+                return _cast_keeping_mask(x, target)
             return x
         if isinstance(x, (np.ndarray, np.generic, list, float, int)) and not isinstance(x, bool):
             arr = np.asarray(x)
