@@ -20,7 +20,6 @@ import numpy as np
 
 from numnet.saving import h5_io, keras_archive, keras_config, keras_weights, model_io, weights_io
 from numnet.saving.weights_io import FileGroup, ModelGroup
-from numnet.utils import serialization
 
 __all__ = ["KERAS_VERSION", "keras_model_config", "save_keras", "load_keras", "load_keras_weights"]
 
@@ -295,26 +294,11 @@ def load_keras(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None
     if build_config is not None and not isinstance(build_config, dict):
         raise h5_io.FileLayoutError(f"'{path}': build_config must be a JSON object, found "
                                     f"{type(build_config).__name__}")
-    from numnet.utils.random import global_rng
-
-    budget = 2 * _saved_bytes(groups) + model_io._BUILD_SLACK
-    global_state = global_rng().bit_generator.state
-    try:  # building draws initial weights; leave the global stream (shuffling...) where it was
-        with serialization.allocation_budget(budget, f"loading '{path}'"):
-            model = model_io._build_model(numnet_config, build_config, custom_objects, path)
-    finally:
-        global_rng().bit_generator.state = global_state
+    budget = model_io._load_budget(_saved_bytes(groups))
+    model = model_io._build_for_loading(numnet_config, build_config, custom_objects, path, budget)
     _check_mask_sites(model, mask_sites, path)
-    try:
-        assignments = weights_io.match_groups(_pairs(model, groups, path), path, skip_mismatch=False)
-    except ValueError as exc:
-        raise ValueError(f"Cannot load model from '{path}': the weights do not fit the architecture in its "
-                         f"config: {exc}") from None
-    model_io._restore_rng_states(model, numnet_meta.get("rng_state"), path)
-    weights_io.assign_all(assignments)
-    if numnet_compile is not None and hasattr(model, "compile_from_config"):
-        with serialization.allocation_budget(budget, f"compiling the model loaded from '{path}'"):
-            model_io._restore_compile(model, numnet_compile, _optimizer_state(groups), custom_objects, path)
+    model_io._finish_loading(model, lambda: _pairs(model, groups, path), path, numnet_meta.get("rng_state"),
+                            numnet_compile, _optimizer_state(groups), custom_objects, budget)
     return model
 
 

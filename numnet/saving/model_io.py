@@ -19,7 +19,7 @@ Only ``/model_weights`` (and the root attributes) are present in a weights file.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 import numpy as np
 
@@ -520,10 +520,78 @@ def _restore_compile(model: Any, compile_config: Any, optimizer_state: Optional[
 _BUILD_SLACK = 256 << 20
 
 
-def _budget_bytes(data: Dict[str, Any]) -> int:
-    """Memory a model built from this file's config may claim: twice the saved weights + slack."""
-    saved = sum(int(a.nbytes) for g in data["weights"] for a in g.arrays)
-    return 2 * saved + _BUILD_SLACK
+def _load_budget(saved_bytes: int) -> int:
+    """Memory a model built from a file's config may claim: twice its saved weights + slack.
+
+    Args:
+        saved_bytes: the bytes of all weight arrays in the file.
+
+    Returns:
+        The allocation budget in bytes.
+    """
+    return 2 * saved_bytes + _BUILD_SLACK
+
+
+def _build_for_loading(config: Any, build_config: Any, custom_objects: Optional[Mapping[str, Any]], path: str,
+                      budget: int) -> Any:
+    """Build the model a file describes within `budget`, leaving the global random stream untouched.
+
+    Building draws initial weights, which the file's weights then replace; the global stream
+    (shuffling, dropout) stays where it was, so loading does not change what comes after.
+
+    Args:
+        config: numnet's model config.
+        build_config: the input shape(s) to build with, or None.
+        custom_objects: the user's classes and functions by name.
+        path: the file, for messages.
+        budget: bytes the build may allocate (`_load_budget`).
+
+    Returns:
+        The built model (weights not yet loaded).
+
+    Raises:
+        ValueError: the config names classes numnet will not build, or asks for more memory than `budget`.
+    """
+    from numnet.utils.random import global_rng
+
+    global_state = global_rng().bit_generator.state
+    try:
+        with serialization.allocation_budget(budget, f"loading '{path}'"):
+            return _build_model(config, build_config, custom_objects, path)
+    finally:
+        global_rng().bit_generator.state = global_state
+
+
+def _finish_loading(model: Any, make_pairs: Callable[[], list], path: str, rng_state: Any,
+                   compile_config: Optional[Dict[str, Any]], optimizer_state: Optional[tuple],
+                   custom_objects: Optional[Mapping[str, Any]], budget: int) -> None:
+    """Check every saved weight against the built model, then assign them, the generator states and the
+    compile configuration with the optimizer's variables (nothing is assigned if a check fails).
+
+    Args:
+        model: the model from `_build_for_loading`.
+        make_pairs: pairs the model's weight groups with the file's (may raise ValueError).
+        path: the file, for messages.
+        rng_state: the saved states of seeded layers' generators, or None.
+        compile_config: numnet's compile config to restore, or None not to compile.
+        optimizer_state: the optimizer's saved variables (see `_restore_compile`), or None.
+        custom_objects: the user's classes and functions by name.
+        budget: bytes compiling may allocate.
+
+    Raises:
+        ValueError: weights that do not fit the architecture, bad generator states, or a compile
+            configuration that cannot be restored.
+    """
+    try:
+        assignments = weights_io.match_groups(make_pairs(), path, skip_mismatch=False)
+    except ValueError as exc:
+        raise ValueError(f"Cannot load model from '{path}': the weights do not fit the architecture in its "
+                         f"config: {exc}") from None
+    _restore_rng_states(model, rng_state, path)
+    weights_io.assign_all(assignments)
+    if compile_config is not None and hasattr(model, "compile_from_config"):
+        with serialization.allocation_budget(budget, f"compiling the model loaded from '{path}'"):
+            _restore_compile(model, compile_config, optimizer_state, custom_objects, path)
 
 
 def _is_keras_archive(path: str) -> bool:
@@ -575,24 +643,9 @@ def load_model(filepath: Any, custom_objects: Optional[Mapping[str, Any]] = None
             raise
         raise h5_io.CorruptFileError(f"'{path}' is not an HDF5 file (no HDF5 signature) and not a Keras .keras "
                                      f"archive (no zip signature)") from None
-    from numnet.utils.random import global_rng
-
-    global_state = global_rng().bit_generator.state
-    budget = serialization.allocation_budget(_budget_bytes(data), f"loading '{path}'")
-    try:  # building draws initial weights; leave the global stream (shuffling...) where it was
-        with budget:
-            model = _build_model(data["model_config"], data["build_config"], custom_objects, path)
-    finally:
-        global_rng().bit_generator.state = global_state
-    pairs = weights_io.pair_by_position(weights_io.model_weight_groups(model), data["weights"])
-    try:
-        assignments = weights_io.match_groups(pairs, path, skip_mismatch=False)
-    except ValueError as exc:
-        raise ValueError(f"Cannot load model from '{path}': the weights do not fit the architecture in its "
-                         f"config: {exc}") from None
-    _restore_rng_states(model, data["rng_state"], path)
-    weights_io.assign_all(assignments)
-    if compile and data["compile_config"] is not None and hasattr(model, "compile_from_config"):
-        with serialization.allocation_budget(_budget_bytes(data), f"compiling the model loaded from '{path}'"):
-            _restore_compile(model, data["compile_config"], data["optimizer"], custom_objects, path)
+    budget = _load_budget(sum(int(a.nbytes) for g in data["weights"] for a in g.arrays))
+    model = _build_for_loading(data["model_config"], data["build_config"], custom_objects, path, budget)
+    _finish_loading(model, lambda: weights_io.pair_by_position(weights_io.model_weight_groups(model), data["weights"]),
+                   path, data["rng_state"], data["compile_config"] if compile else None, data["optimizer"],
+                   custom_objects, budget)
     return model
